@@ -1,0 +1,14 @@
+# Configurations that cannot build, stopped at configure time with the reason.
+# Value checks that C can make live in firmware/core/config_check.h (#error).
+
+if(CONFIG_MT_CAPTURE_V4L2)
+	message(FATAL_ERROR "CONFIG_MT_CAPTURE_V4L2: the V4L2 capture driver is not built yet "
+		"(issue #3). Choose CONFIG_MT_CAPTURE_REPLAY.")
+endif()
+if(CONFIG_MT_NET_LWIP)
+	message(FATAL_ERROR "CONFIG_MT_NET_LWIP: the lwIP network backend is not built yet. "
+		"Choose CONFIG_MT_NET_SOCKETS.")
+endif()
+if(CONFIG_MT_BOARD_HOST AND CMAKE_CROSSCOMPILING)
+	message(FATAL_ERROR "board host is the x86-64 development board; it cannot be cross-built")
+endif()

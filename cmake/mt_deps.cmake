@@ -1,0 +1,41 @@
+# Libraries the firmware links, found in the host system or the cross sysroot.
+# Each becomes an imported target mt::<name>; a missing one stops the configure
+# with the Debian package that provides it.
+
+function(mt_find_lib target header package)
+	find_path(${target}_INCLUDE ${header})
+	set(libs "")
+	foreach(name IN LISTS ARGN)
+		find_library(${target}_${name}_LIB ${name})
+		if(NOT ${target}_${name}_LIB)
+			message(FATAL_ERROR "lib${name} not found: apt-get install ${package}")
+		endif()
+		list(APPEND libs ${${target}_${name}_LIB})
+	endforeach()
+	if(NOT ${target}_INCLUDE)
+		message(FATAL_ERROR "${header} not found: apt-get install ${package}")
+	endif()
+	add_library(mt::${target} INTERFACE IMPORTED GLOBAL)
+	target_include_directories(mt::${target} INTERFACE ${${target}_INCLUDE})
+	target_link_libraries(mt::${target} INTERFACE ${libs})
+endfunction()
+
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+mt_find_lib(mbedtls mbedtls/ssl.h libmbedtls-dev mbedtls mbedx509 mbedcrypto)
+mt_find_lib(turbojpeg turbojpeg.h libturbojpeg0-dev turbojpeg)
+if(MT_TESTS)
+	mt_find_lib(cmocka cmocka.h libcmocka-dev cmocka)
+endif()
+
+# Which mbedTLS: 2.28 on Debian 12 hosts, 3.6 in the Debian stable sysroot.
+foreach(h mbedtls/build_info.h mbedtls/version.h)
+	if(EXISTS "${mbedtls_INCLUDE}/${h}")
+		file(STRINGS "${mbedtls_INCLUDE}/${h}" v REGEX "define MBEDTLS_VERSION_STRING ")
+		if(v MATCHES "\"([0-9.]+)\"")
+			set(MT_MBEDTLS_VERSION ${CMAKE_MATCH_1})
+			break()
+		endif()
+	endif()
+endforeach()
+message(STATUS "mbedTLS ${MT_MBEDTLS_VERSION} (${mbedtls_INCLUDE})")
