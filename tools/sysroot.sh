@@ -41,7 +41,8 @@ mirror=${MT_SYSROOT_MIRROR:-$(mirror_from_apt_sources)} || {
 }
 
 dir="$cache/sysroot-$suite-$arch"
-stamp="$suite $arch $packages"
+# Bump the layout number when the post-processing below changes.
+stamp="layout 3: $suite $arch $packages"
 if [ -f "$dir/.matthan-stamp" ] && [ "$(cat "$dir/.matthan-stamp")" = "$stamp" ]; then
 	echo "$dir"
 	exit 0
@@ -57,11 +58,19 @@ mmdebstrap --quiet --mode=root --variant=extract --architectures="$arch" \
 	--hook-dir="$hooks" \
 	--include="$(echo "$packages" | tr ' ' ',')" \
 	"$suite" "$dir.tmp" "deb $mirror $suite main" >&2
-# Absolute symlinks (e.g. libfoo.so -> /lib/...) must resolve inside the sysroot.
-find "$dir.tmp" -xtype l -lname '/*' | while read -r l; do
-	t=$(readlink "$l")
-	ln -sfn "$dir${t}" "$l"
+# Under qemu-user -L, a path that exists in the sysroot hides the host's. The
+# tests must see the host's devices (the sysroot's dev/ptmx has no devpts
+# beside it: openpty fails with ENODEV), temp files and network settings.
+rm -rf "$dir.tmp/dev" "$dir.tmp/tmp" "$dir.tmp/etc/resolv.conf" "$dir.tmp/etc/hostname"
+# Absolute symlinks (e.g. libfoo.so -> /lib/...) would resolve on the host, not
+# in the sysroot: make them relative, so they also survive moving the cache.
+find "$dir.tmp" -type l -lname '/*' | while read -r l; do
+	ln -sfnr "$dir.tmp$(readlink "$l")" "$l"
 done
+# qemu-user -L looks up the target's /etc/ld.so.cache in the sysroot and falls
+# back to the host's, which could point the loader at host files. An empty cache
+# is ignored by ld.so, which then searches the sysroot's multiarch folders.
+: >"$dir.tmp/etc/ld.so.cache"
 echo "$stamp" >"$dir.tmp/.matthan-stamp"
 rm -rf "$dir"
 mv "$dir.tmp" "$dir"

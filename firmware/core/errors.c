@@ -1,5 +1,6 @@
 /* Texts for matthan's error codes. */
 #include "core/errors.h"
+#include "core/config_check.h" /* compiled once, here */
 
 #include <string.h>
 

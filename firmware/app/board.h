@@ -1,0 +1,36 @@
+/* A board: the set of hal devices the application runs on. Each board
+ * provides mt_board_init() (board/<name>/board.c, or the shared
+ * board/linux_board.c), binding its drivers; the application sees only the
+ * hal. A device a board does not have (yet) is NULL, and the application
+ * says so rather than pretending. */
+#ifndef MT_APP_BOARD_H
+#define MT_APP_BOARD_H
+
+struct mt_capture;
+struct mt_clock;
+struct mt_encoder;
+struct mt_led;
+struct mt_net;
+struct mt_random;
+struct mt_serial;
+struct mt_storage;
+struct mt_watchdog;
+
+struct mt_board {
+	const char *name;
+	struct mt_clock *clock;
+	struct mt_random *random;
+	struct mt_storage *storage;
+	struct mt_capture *capture;
+	struct mt_encoder *encoder;   /* NULL: frames must come compressed */
+	struct mt_watchdog *watchdog;
+	struct mt_serial *console;
+	struct mt_led *led;           /* NULL: no status LED */
+	struct mt_net *net;           /* NULL: no network backend built */
+	const char *watchdog_note;    /* e.g. "recording watchdog (no /dev/watchdog)" */
+};
+
+/* Fill b with the board's devices. 0 or a negative errno. */
+int mt_board_init(struct mt_board *b);
+
+#endif

@@ -1,0 +1,177 @@
+/* matthan: the recorder daemon. Binds one board's devices, reads the runtime
+ * configuration, runs the pipeline and, when the camera ends or a signal
+ * stops it, prints what was recorded (and what is not built yet). */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/board.h"
+#include "app/pipeline.h"
+#include "app/report.h"
+#include "autoconf.h"
+#include "core/config.h"
+#include "core/errors.h"
+#include "core/file.h"
+#include "core/log.h"
+#include "hal/serial.h"
+
+MT_LOG_MODULE("main");
+
+static atomic_int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_requested, 1);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: matthan [--config FILE] [--set KEY=VALUE]... [--report FILE]\n"
+		"\n"
+		"The recorder: camera -> motion -> pre-roll ring -> clips in the spool.\n"
+		"Runs until the camera ends (a replay) or SIGINT/SIGTERM, then prints a\n"
+		"report of what was recorded.\n"
+		"\n"
+		"  --config FILE     runtime configuration (default %s);\n"
+		"                    a missing file means defaults\n"
+		"  --set KEY=VALUE   override one key for this run (see docs/config.md)\n"
+		"  --report FILE     also write the report to FILE\n"
+		"  --help, --version\n"
+		"\n"
+		"example: matthan --set capture.device=footage/input --set capture.fps=25\n",
+		CONFIG_MT_CONFIG_PATH);
+}
+
+/* Loads the file, then the --set overrides. A bad file is reported and the
+ * defaults stay in force (the box keeps recording); a bad --set is a usage
+ * error. Nothing is written. */
+static int load_config(struct mt_board *b, struct mt_config *cfg, const char *path, int argc,
+		       char **argv)
+{
+	struct mt_config_error err;
+	char line[512];
+
+	mt_config_init(cfg);
+	if (mt_config_load(cfg, b->storage, path, &err)) {
+		mt_config_error_format(&err, line, sizeof(line));
+		MT_ERR("%s", line);
+		MT_ERR("%s not used: running on the last good configuration (defaults)", path);
+	} else if (!cfg->from_file) {
+		MT_INF("%s: no such file, using defaults", path);
+	}
+	for (int i = 1; i < argc; i++) {
+		char *eq;
+
+		if (strcmp(argv[i], "--set") != 0)
+			continue;
+		eq = strchr(argv[++i], '=');
+		if (!eq) {
+			fprintf(stderr, "matthan: --set %s: expected KEY=VALUE\n", argv[i]);
+			return MT_ECONFIG;
+		}
+		*eq = '\0';
+		if (mt_config_set(cfg, argv[i], eq + 1, &err)) {
+			mt_config_error_format(&err, line, sizeof(line));
+			fprintf(stderr, "matthan: --set: %s\n", line);
+			return MT_ECONFIG;
+		}
+	}
+	return 0;
+}
+
+/* The serial console: open it so the installer sees the box is alive. Its
+ * commands are issue #8; until then it says so on the line itself. */
+static void open_console(struct mt_board *b, const struct mt_config *cfg,
+			 struct mt_serial_config *scfg)
+{
+	static const char banner[] = "matthan " MT_VERSION
+				     ": console commands are not built yet (issue #8)\r\n";
+	int ret;
+
+	if (!b->console)
+		return;
+	scfg->device = mt_config_str(cfg, MT_CONFIG_CONSOLE_DEVICE);
+	scfg->baud = (uint32_t)mt_config_int(cfg, MT_CONFIG_CONSOLE_BAUD);
+	ret = mt_serial_open(b->console, scfg);
+	if (ret) {
+		MT_WRN("console %s: %s", scfg->device, mt_strerror(ret));
+		b->console = NULL;
+		return;
+	}
+	if (mt_serial_path(b->console))
+		MT_INF("console on %s (115200 8N1; e.g. picocom %s)", mt_serial_path(b->console),
+		       mt_serial_path(b->console));
+	mt_serial_write(b->console, banner, sizeof(banner) - 1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = CONFIG_MT_CONFIG_PATH, *report_path = NULL;
+	struct mt_serial_config scfg;
+	struct mt_run_report *rep;
+	struct mt_config cfg;
+	struct mt_board b;
+	enum mt_log_level level;
+	static char text[16384];
+	char lvl[8];
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("matthan %s (board %s)\n", MT_VERSION, CONFIG_MT_BOARD);
+			return 0;
+		} else if ((strcmp(a, "--config") == 0 || strcmp(a, "--set") == 0 ||
+			    strcmp(a, "--report") == 0) && i + 1 < argc) {
+			if (a[2] == 'c')
+				config_path = argv[i + 1];
+			else if (a[2] == 'r')
+				report_path = argv[i + 1];
+			i++;
+		} else {
+			fprintf(stderr, "matthan: unknown or incomplete argument '%s' (try --help)\n",
+				a);
+			return 2;
+		}
+	}
+
+	ret = mt_board_init(&b);
+	if (ret) {
+		fprintf(stderr, "matthan: board %s: %s\n", CONFIG_MT_BOARD, mt_strerror(ret));
+		return 1;
+	}
+	mt_log_set_clock(b.clock);
+	if (load_config(&b, &cfg, config_path, argc, argv))
+		return 2;
+	mt_config_value_format(&cfg, MT_CONFIG_LOG_LEVEL, lvl, sizeof(lvl));
+	if (mt_log_level_parse(lvl, &level) == 0)
+		mt_log_set_level(level);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	open_console(&b, &cfg, &scfg);
+
+	rep = calloc(1, sizeof(*rep));
+	if (!rep)
+		return 1;
+	ret = mt_pipeline_run(&b, &cfg, &stop_requested, rep);
+	mt_log_flush();
+	if (ret)
+		MT_ERR("recorder stopped: %s", mt_strerror(ret));
+	mt_report_format(text, sizeof(text), &b, &cfg, rep);
+	fputs(text, stdout);
+	if (report_path && mt_file_replace(b.storage, report_path, text, strlen(text)))
+		MT_ERR("report %s: cannot write", report_path);
+	if (b.console)
+		mt_serial_close(b.console);
+	free(rep);
+	return ret ? 1 : 0;
+}

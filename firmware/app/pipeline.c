@@ -1,0 +1,323 @@
+/* The recorder's data path and its threads. */
+#include "app/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/log.h"
+#include "core/queue.h"
+#include "core/ring.h"
+#include "core/supervisor.h"
+#include "core/thread.h"
+#include "evidence/sha256.h"
+#include "hal/clock.h"
+#include "motion/framediff.h"
+#include "motion/thumb.h"
+#include "record/event.h"
+
+MT_LOG_MODULE("pipeline");
+
+#define ANALYSIS_SLOTS 8
+#define POLL_MS 200
+
+struct pipeline {
+	struct mt_board *b;
+	struct mt_run_report *rep;
+	atomic_int *stop;
+	int realtime;
+
+	struct mt_capture_config cap_cfg;
+	struct mt_ring ring;
+	struct mt_frame **ring_slots;
+	struct mt_queue analysis_q;
+	void *analysis_slots[ANALYSIS_SLOTS];
+	struct mt_framediff_config md_cfg;
+	struct mt_event_config ev_cfg;
+	struct mt_clip_writer writer;
+	struct mt_recorder rec;
+
+	struct mt_thread capture_t, analysis_t, writer_t;
+	atomic_int capture_done;
+	uint64_t captured; /* by the capture thread */
+	int ready; /* ring, queue and recorder exist */
+	struct mt_supervisor_config sup_cfg;
+	struct mt_supervisor sup;
+};
+
+/* capture: camera → ring, and a reference to analysis. Never waits for
+ * analysis on a live camera: a full queue costs analysis a frame, not the
+ * clip (the ring still has it). A replay run as fast as it reads waits. */
+static int capture_main(struct mt_thread *self, void *arg)
+{
+	struct pipeline *p = arg;
+	struct mt_frame *f;
+	int ret = 0;
+
+	while (!mt_thread_should_stop(self)) {
+		mt_thread_beat(self);
+		ret = mt_capture_dequeue(p->b->capture, POLL_MS, &f);
+		if (ret == -EAGAIN)
+			continue;
+		if (ret == MT_EEND) {
+			MT_INF("camera: end of footage");
+			ret = 0;
+			break;
+		}
+		if (ret) {
+			MT_ERR("camera: %s", mt_strerror(ret));
+			mt_clock_sleep_us(p->b->clock, POLL_MS * 1000);
+			continue;
+		}
+		if (p->captured++ == 0)
+			p->rep->first_frame_us = f->ts_us;
+		mt_ring_push(&p->ring, f);
+		if (p->realtime)
+			ret = mt_queue_push(&p->analysis_q, f);
+		else
+			while ((ret = mt_queue_push_wait(&p->analysis_q, f, POLL_MS)) == -EAGAIN &&
+			       !mt_thread_should_stop(self))
+				mt_thread_beat(self);
+		if (ret) {
+			p->rep->queue_drops++;
+			mt_frame_put(f);
+		}
+		ret = 0;
+	}
+	mt_queue_close(&p->analysis_q);
+	atomic_store(&p->capture_done, 1);
+	return ret;
+}
+
+static void post(struct pipeline *p, enum mt_event_action a, int64_t at_us)
+{
+	if (a == MT_EVENT_NONE)
+		return;
+	if (a == MT_EVENT_START) {
+		p->rep->events++;
+		MT_INF("event %llu: motion at %.2f s", (unsigned long long)p->rep->events,
+		       (double)at_us / 1e6);
+	}
+	if (mt_recorder_post(&p->rec, a, at_us))
+		MT_ERR("recorder queue full: event decision lost");
+}
+
+/* analysis: thumbnail → motion → event decisions for the recorder. */
+static int analysis_main(struct mt_thread *self, void *arg)
+{
+	struct pipeline *p = arg;
+	struct mt_thumbnailer tn;
+	struct mt_thumb *thumb = malloc(sizeof(*thumb));
+	struct mt_framediff *md = malloc(sizeof(*md));
+	struct mt_event ev;
+	struct mt_motion_result res;
+	enum mt_event_action a;
+	int64_t last_ts = 0, at = 0;
+	void *item;
+	int ret = 0;
+
+	if (!thumb || !md) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	mt_thumbnailer_init(&tn);
+	mt_framediff_init(md, &p->md_cfg);
+	mt_event_init(&ev, &p->ev_cfg);
+	for (;;) {
+		struct mt_frame *f;
+
+		mt_thread_beat(self);
+		ret = mt_queue_pop(&p->analysis_q, POLL_MS, &item);
+		if (ret == -EAGAIN)
+			continue;
+		if (ret)
+			break; /* closed: capture has ended */
+		f = item;
+		last_ts = f->ts_us;
+		if (mt_thumb_make(&tn, f, thumb)) {
+			p->rep->unreadable++;
+			MT_WRN("frame %llu: cannot make a thumbnail", (unsigned long long)f->seq);
+		} else {
+			mt_framediff_feed(md, thumb, &res);
+			p->rep->analysed++;
+			p->rep->motion_frames += (uint64_t)res.motion;
+			a = mt_event_step(&ev, f->ts_us, res.motion, &at);
+			post(p, a, at);
+		}
+		mt_frame_put(f);
+	}
+	ret = 0;
+	a = mt_event_finish(&ev, last_ts, &at);
+	post(p, a, at);
+	mt_thumbnailer_free(&tn);
+out_free:
+	free(md);
+	free(thumb);
+	/* Only now may the writer finish: every decision has been posted. */
+	mt_ring_close(&p->ring);
+	return ret;
+}
+
+static void clip_done(void *arg, const struct mt_clip_info *clip)
+{
+	struct pipeline *p = arg;
+	struct mt_run_report *r = p->rep;
+	uint8_t digest[32];
+	uint32_t i = r->nclips++;
+
+	MT_INF("clip %s: %u frames, %.1f s, pre-roll %.1f s", clip->path, clip->frames,
+	       (double)(clip->last_us - clip->first_us) / 1e6,
+	       (double)(clip->trigger_us - clip->first_us) / 1e6);
+	if (i >= MT_REPORT_CLIPS)
+		return;
+	r->clips[i] = *clip;
+	if (mt_sha256_file(p->b->storage, clip->path, digest) == 0)
+		mt_sha256_hex(digest, r->clip_sha256[i]);
+	else
+		snprintf(r->clip_sha256[i], sizeof(r->clip_sha256[i]), "(unreadable)");
+}
+
+/* writer: follows the ring into clips as the recorder decides. */
+static int writer_main(struct mt_thread *self, void *arg)
+{
+	struct pipeline *p = arg;
+
+	while (mt_recorder_poll(&p->rec, POLL_MS) != MT_EEND)
+		mt_thread_beat(self);
+	return 0;
+}
+
+static int setup(struct pipeline *p, const struct mt_config *cfg)
+{
+	char fmt[16];
+	int64_t preroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_PREROLL_S) * 1000000;
+	uint32_t fps = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_FPS);
+	/* Slots for the ring: pre-roll plus a margin for the writer to lag. */
+	uint32_t nslots = (uint32_t)((preroll_us / 1000000 + 4) * fps);
+	int ret;
+
+	p->sup_cfg = (struct mt_supervisor_config){ .clock = p->b->clock,
+						    .watchdog = p->b->watchdog };
+	mt_supervisor_init(&p->sup, &p->sup_cfg);
+	mt_thread_init(&p->capture_t, p->b->clock);
+	mt_thread_init(&p->analysis_t, p->b->clock);
+	mt_thread_init(&p->writer_t, p->b->clock);
+	mt_clip_writer_init(&p->writer, p->b->storage, mt_config_str(cfg, MT_CONFIG_SPOOL_PATH));
+	mt_config_value_format(cfg, MT_CONFIG_CAPTURE_FORMAT, fmt, sizeof(fmt));
+	p->realtime = mt_config_bool(cfg, MT_CONFIG_CAPTURE_REALTIME);
+	p->cap_cfg = (struct mt_capture_config){
+		.device = mt_config_str(cfg, MT_CONFIG_CAPTURE_DEVICE),
+		.format = mt_pixfmt_parse(fmt),
+		.width = (uint16_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_WIDTH),
+		.height = (uint16_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_HEIGHT),
+		.fps = fps,
+		.clock = p->b->clock,
+		.realtime = p->realtime,
+	};
+	ret = mt_capture_open(p->b->capture, &p->cap_cfg);
+	if (ret)
+		return ret;
+	mt_capture_get_format(p->b->capture, &p->rep->format);
+	if (p->rep->format.format != MT_FMT_MJPEG && p->rep->format.format != MT_FMT_H264) {
+		/* Raw frames need the encoder stage (issue #5). */
+		MT_ERR("camera gives %s: recording raw frames needs an encoder, not built yet",
+		       mt_pixfmt_name(p->rep->format.format));
+		return MT_EFORMAT;
+	}
+
+	p->ring_slots = calloc(nslots, sizeof(*p->ring_slots));
+	if (!p->ring_slots)
+		return -ENOMEM;
+	/* Age bound: pre-roll plus the 2 s the writer may need to catch up. */
+	mt_ring_init(&p->ring, p->ring_slots, nslots,
+		     (size_t)mt_config_int(cfg, MT_CONFIG_RECORD_RING_BYTES), preroll_us + 2000000);
+	mt_queue_init(&p->analysis_q, p->analysis_slots, ANALYSIS_SLOTS);
+
+	p->md_cfg = (struct mt_framediff_config){
+		.sensitivity = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_SENSITIVITY),
+		.min_area_permille = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_MIN_AREA_PERMILLE),
+		.learn_frames = fps, /* one second */
+	};
+	p->ev_cfg = (struct mt_event_config){
+		.trigger_frames = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_TRIGGER_FRAMES),
+		.postroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_POSTROLL_S) * 1000000,
+		.max_us = mt_config_int(cfg, MT_CONFIG_RECORD_CLIP_MAX_S) * 1000000,
+	};
+	mt_recorder_init(&p->rec, preroll_us, &p->ring, &p->writer, clip_done, p);
+	p->ready = 1;
+	ret = mt_clip_writer_open(&p->writer);
+	if (ret)
+		return ret;
+
+	return 0;
+}
+
+static void teardown(struct pipeline *p)
+{
+	struct mt_supervisor_health h;
+
+	mt_supervisor_health(&p->sup, &h);
+	p->rep->watchdog_feeds = h.feeds;
+	p->rep->watchdog_missed = h.missed;
+	mt_supervisor_free(&p->sup);
+	mt_clip_writer_free(&p->writer);
+	if (p->ready) {
+		mt_recorder_free(&p->rec);
+		mt_queue_free(&p->analysis_q);
+		mt_ring_free(&p->ring);
+	}
+	free(p->ring_slots);
+	mt_capture_close(p->b->capture);
+}
+
+int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int *stop,
+		    struct mt_run_report *report)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	int64_t t0 = mt_clock_mono_us(b->clock);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	memset(report, 0, sizeof(*report));
+	p->b = b;
+	p->rep = report;
+	p->stop = stop;
+	ret = setup(p, cfg);
+	if (ret)
+		goto out_teardown;
+	ret = mt_capture_start(b->capture);
+	if (ret)
+		goto out_teardown;
+
+	mt_thread_start(&p->writer_t, "mt-writer", writer_main, p);
+	mt_thread_start(&p->analysis_t, "mt-analysis", analysis_main, p);
+	mt_thread_start(&p->capture_t, "mt-capture", capture_main, p);
+	mt_supervisor_watch(&p->sup, &p->capture_t, 0);
+	mt_supervisor_watch(&p->sup, &p->analysis_t, 0);
+	mt_supervisor_watch(&p->sup, &p->writer_t, 0);
+	ret = mt_supervisor_start(&p->sup);
+	if (ret)
+		MT_ERR("supervisor: %s", mt_strerror(ret));
+
+	/* Shutdown order: capture, then analysis (it drains and posts the last
+	 * decision, then closes the ring), then the writer (it finishes the
+	 * clip it has open). */
+	while (!atomic_load(stop) && !atomic_load(&p->capture_done))
+		mt_clock_sleep_us(b->clock, 100000);
+	mt_thread_stop(&p->capture_t);
+	mt_thread_join(&p->capture_t);
+	mt_thread_join(&p->analysis_t);
+	mt_thread_join(&p->writer_t);
+	mt_supervisor_stop(&p->sup);
+	mt_capture_stop(b->capture);
+
+out_teardown:
+	mt_capture_get_stats(b->capture, &report->capture);
+	report->rec = p->rec.stats;
+	report->run_us = mt_clock_mono_us(b->clock) - t0;
+	teardown(p);
+	free(p);
+	return ret;
+}

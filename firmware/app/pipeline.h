@@ -1,0 +1,42 @@
+/* The recorder's data path on one board: capture → pre-roll ring → clips,
+ * with analysis (thumbnail → motion → event decisions) on the side, each
+ * stage in its own named thread under the supervisor (ARCHITECTURE.md,
+ * Data flow and Threads). */
+#ifndef MT_APP_PIPELINE_H
+#define MT_APP_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "app/board.h"
+#include "core/config.h"
+#include "hal/capture.h"
+#include "record/clip.h"
+#include "record/recorder.h"
+
+#define MT_REPORT_CLIPS 64
+
+struct mt_run_report {
+	struct mt_capture_format format;
+	struct mt_capture_stats capture;
+	uint64_t queue_drops;      /* frames analysis had no room for (not lost to clips) */
+	uint64_t analysed;
+	uint64_t motion_frames;
+	uint64_t unreadable;       /* frames the thumbnailer could not decode */
+	uint64_t events;
+	struct mt_recorder_stats rec;
+	int64_t run_us;
+	int64_t first_frame_us;    /* capture time of the first frame (clip offsets) */
+	uint64_t watchdog_feeds;
+	uint64_t watchdog_missed;
+	uint32_t nclips;           /* clips made (only the first MT_REPORT_CLIPS listed) */
+	struct mt_clip_info clips[MT_REPORT_CLIPS];
+	char clip_sha256[MT_REPORT_CLIPS][65];
+};
+
+/* Run until the camera ends (a replay) or *stop becomes non-zero. cfg and b
+ * must outlive the call; the report is filled either way. */
+int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int *stop,
+		    struct mt_run_report *report);
+
+#endif

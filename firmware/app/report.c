@@ -1,0 +1,91 @@
+/* End-of-run report. */
+#include "app/report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "autoconf.h"
+
+struct out {
+	char *buf;
+	size_t len;
+	size_t used;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + (o->used < o->len ? o->used : o->len),
+		      o->used < o->len ? o->len - o->used : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n;
+}
+
+/* Stages of the data flow that do not exist yet, with their issue. */
+static const char *const missing[] = {
+	"V4L2 camera driver (issue #3): only the replay camera exists",
+	"full motion engine, masks and zones (issue #4): a simple frame difference ran",
+	"fMP4 clips and encoders (issue #5): clips are raw MJPEG streams (.mjpeg)",
+	"signing, hash chain, crash-safe spool (issue #6): 0 clips signed",
+	"upload to the ward station (issue #7): 0 clips uploaded, no station",
+	"serial console commands (issue #8)",
+	"OTA updates (issue #9)",
+};
+
+size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
+			const struct mt_config *cfg, const struct mt_run_report *r)
+{
+	struct out o = { buf, len, 0 };
+	uint64_t bytes = 0;
+	double secs = (double)r->run_us / 1e6;
+
+	if (len)
+		buf[0] = '\0';
+	for (uint32_t i = 0; i < r->nclips && i < MT_REPORT_CLIPS; i++)
+		bytes += r->clips[i].bytes;
+
+	put(&o, "\n== matthan %s run report (board %s) ==\n", MT_VERSION, b->name);
+	put(&o, "camera     %s\n", mt_config_str(cfg, MT_CONFIG_CAPTURE_DEVICE));
+	put(&o, "           %s %ux%u at %u fps, ran %.1f s\n", mt_pixfmt_name(r->format.format),
+	    r->format.width, r->format.height, r->format.fps, secs);
+	put(&o, "frames     %llu captured, %llu dropped by the camera, %llu corrupt (dropped)\n",
+	    (unsigned long long)r->capture.frames, (unsigned long long)r->capture.dropped,
+	    (unsigned long long)r->capture.corrupt);
+	put(&o, "motion     %llu analysed (%llu skipped: analysis busy; %llu unreadable), "
+		"%llu with motion\n",
+	    (unsigned long long)r->analysed, (unsigned long long)r->queue_drops,
+	    (unsigned long long)r->unreadable, (unsigned long long)r->motion_frames);
+	put(&o, "events     %llu\n", (unsigned long long)r->events);
+	put(&o, "clips      %llu written to %s, %llu frames, %.1f MiB; %llu failed, "
+		"%llu frames lost, %llu with short pre-roll\n",
+	    (unsigned long long)r->rec.clips, mt_config_str(cfg, MT_CONFIG_SPOOL_PATH),
+	    (unsigned long long)r->rec.frames, (double)bytes / (1 << 20),
+	    (unsigned long long)r->rec.errors, (unsigned long long)r->rec.lost,
+	    (unsigned long long)r->rec.preroll_short);
+	for (uint32_t i = 0; i < r->nclips && i < MT_REPORT_CLIPS; i++) {
+		const struct mt_clip_info *c = &r->clips[i];
+
+		put(&o, "  %s  %u frames  at %.1f s  %.1f s (pre-roll %.1f s)  %llu bytes\n",
+		    c->path, c->frames, (double)(c->first_us - r->first_frame_us) / 1e6,
+		    (double)(c->last_us - c->first_us) / 1e6,
+		    (double)(c->trigger_us - c->first_us) / 1e6, (unsigned long long)c->bytes);
+		put(&o, "    sha256 %s\n", r->clip_sha256[i]);
+	}
+	if (r->nclips > MT_REPORT_CLIPS)
+		put(&o, "  ... and %u more\n", r->nclips - MT_REPORT_CLIPS);
+	put(&o, "signed     0 (not built yet)\n");
+	put(&o, "uploaded   0 (not built yet)\n");
+	put(&o, "watchdog   %s: fed %llu times, %llu ticks with a stale thread\n",
+	    b->watchdog_note ? b->watchdog_note : "hardware",
+	    (unsigned long long)r->watchdog_feeds, (unsigned long long)r->watchdog_missed);
+	put(&o, "NOT BUILT YET:\n");
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++)
+		put(&o, "  - %s\n", missing[i]);
+	return o.used;
+}

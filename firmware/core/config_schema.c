@@ -1,0 +1,91 @@
+/* The configuration schema: every runtime key with its type, range, default
+ * (from Kconfig's autoconf.h) and help. docs/config.md lists the same. */
+#include "core/config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "autoconf.h"
+
+static const char *const format_words[] = { "mjpeg", "yuyv", "nv12", "h264", NULL };
+/* The order of enum mt_log_level. */
+static const char *const level_words[] = { "err", "wrn", "inf", "dbg", NULL };
+
+/* One key per entry reads better as a table than as clang-format lays it out. */
+/* clang-format off */
+#define INT(n, lo, hi, d, h)                                                                      \
+	{ .name = n, .type = MT_CONFIG_T_INT, .min = lo, .max = hi, .def_int = d, .help = h }
+#define BOOL(n, d, h) { .name = n, .type = MT_CONFIG_T_BOOL, .max = 1, .def_int = d, .help = h }
+#define STR(n, len, d, h)                                                                         \
+	{ .name = n, .type = MT_CONFIG_T_STR, .max_len = len, .def_str = d, .help = h }
+#define ENUM(n, w, di, ds, h)                                                                     \
+	{ .name = n, .type = MT_CONFIG_T_ENUM, .words = w, .def_int = di, .def_str = ds, .help = h }
+
+/* Ranges are those of firmware/Kconfig (test_config checks that they agree). */
+static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
+	[MT_CONFIG_CAPTURE_DEVICE] = STR("capture.device", 255, CONFIG_MT_CAPTURE_DEVICE,
+		"camera: a V4L2 device, or the replay camera's JPEG folder or MJPEG .avi"),
+	[MT_CONFIG_CAPTURE_WIDTH] = INT("capture.width", 64, 4096, CONFIG_MT_CAPTURE_WIDTH,
+		"frame width asked of the camera (pixels)"),
+	[MT_CONFIG_CAPTURE_HEIGHT] = INT("capture.height", 48, 2160, CONFIG_MT_CAPTURE_HEIGHT,
+		"frame height asked of the camera (pixels)"),
+	[MT_CONFIG_CAPTURE_FPS] = INT("capture.fps", 1, 60, CONFIG_MT_CAPTURE_FPS,
+		"frame rate asked of the camera, and the replay camera's pace"),
+	[MT_CONFIG_CAPTURE_FORMAT] = ENUM("capture.format", format_words, 0,
+		CONFIG_MT_CAPTURE_FORMAT_NAME,
+		"frame format: mjpeg and h264 are recorded as they come, yuyv and nv12 encoded"),
+	[MT_CONFIG_CAPTURE_REALTIME] = BOOL("capture.realtime", 1,
+		"replay camera: pace frames at capture.fps (false: as fast as they are read)"),
+	[MT_CONFIG_RECORD_PREROLL_S] = INT("record.preroll_s", 0, 60, CONFIG_MT_PREROLL_SECONDS,
+		"seconds before the trigger kept in every clip"),
+	[MT_CONFIG_RECORD_RING_BYTES] = INT("record.ring_bytes", 262144, 268435456,
+		CONFIG_MT_RING_BYTES, "RAM for the pre-roll ring of compressed frames (bytes)"),
+	[MT_CONFIG_RECORD_POSTROLL_S] = INT("record.postroll_s", 0, 120, CONFIG_MT_POSTROLL_SECONDS,
+		"seconds recorded after motion stops"),
+	[MT_CONFIG_RECORD_CLIP_MAX_S] = INT("record.clip_max_s", 10, 3600,
+		CONFIG_MT_CLIP_MAX_SECONDS, "longest clip; a longer event is cut into chained clips"),
+	[MT_CONFIG_MOTION_SENSITIVITY] = INT("motion.sensitivity", 1, 100,
+		CONFIG_MT_MOTION_SENSITIVITY, "1 = least sensitive, 100 = most"),
+	[MT_CONFIG_MOTION_MIN_AREA_PERMILLE] = INT("motion.min_area_permille", 1, 500,
+		CONFIG_MT_MOTION_MIN_AREA_PERMILLE,
+		"changes smaller than this share of the picture (per mille) are ignored"),
+	[MT_CONFIG_MOTION_TRIGGER_FRAMES] = INT("motion.trigger_frames", 1, 50,
+		CONFIG_MT_MOTION_TRIGGER_FRAMES,
+		"analysed frames in a row with motion needed to start an event"),
+	[MT_CONFIG_CONSOLE_DEVICE] = STR("console.device", 127, CONFIG_MT_CONSOLE_DEVICE,
+		"serial console tty, or \"pty\" for a pseudo-terminal"),
+	[MT_CONFIG_CONSOLE_BAUD] = INT("console.baud", 9600, 3000000, CONFIG_MT_CONSOLE_BAUD,
+		"serial console speed (8N1)"),
+	[MT_CONFIG_SPOOL_PATH] = STR("spool.path", 255, CONFIG_MT_SPOOL_PATH,
+		"folder where clips wait for upload"),
+	[MT_CONFIG_SPOOL_MIB] = INT("spool.mib", 16, 1048576, CONFIG_MT_SPOOL_BYTES,
+		"the spool never grows past this (MiB)"),
+	[MT_CONFIG_LOG_LEVEL] = ENUM("log.level", level_words, CONFIG_MT_LOG_LEVEL, NULL,
+		"messages below this level are not printed"),
+	[MT_CONFIG_DEVICE_ID] = STR("device.id", 63, "unenrolled",
+		"this box's id, set at enrollment"),
+	[MT_CONFIG_DEVICE_LOCATION] = STR("device.location", 127, "",
+		"location label written into every clip's manifest"),
+};
+/* clang-format on */
+/* clang-format on */
+
+/* A Kconfig string too long for its key stops the build. */
+_Static_assert(sizeof(CONFIG_MT_CAPTURE_DEVICE) <= 256, "CONFIG_MT_CAPTURE_DEVICE too long");
+_Static_assert(sizeof(CONFIG_MT_CONSOLE_DEVICE) <= 128, "CONFIG_MT_CONSOLE_DEVICE too long");
+_Static_assert(sizeof(CONFIG_MT_SPOOL_PATH) <= 256, "CONFIG_MT_SPOOL_PATH too long");
+
+const struct mt_config_schema *mt_config_schema(enum mt_config_key k)
+{
+	assert(k >= 0 && k < MT_CONFIG_NKEYS);
+	return &schema[k];
+}
+
+int mt_config_key_find(const char *name)
+{
+	for (int k = 0; k < MT_CONFIG_NKEYS; k++)
+		if (strcmp(schema[k].name, name) == 0)
+			return k;
+	return -ENOENT;
+}

@@ -1,0 +1,41 @@
+/* mbedTLS 2.28 (Debian 12 hosts) and 3.6 (Debian 13 boards) in one API: our
+ * code is written against 3.x, and on 2.28 this header maps it back. A .c file
+ * that calls mbedTLS includes it (it brings the headers below), and a mapping
+ * is added here the first time our code calls an API that differs. Known
+ * differences not mapped yet, because nothing calls them:
+ *   - mbedtls_pk_parse_key(): 3.x adds (f_rng, p_rng) after the password.
+ *   - mbedtls_pk_sign(), mbedtls_ecdsa_write_signature(): 3.x adds sig_size
+ *     after sig.
+ *   - struct fields became private in 3.x: prefer an accessor function, else
+ *     name the field MBEDTLS_PRIVATE(field), which both versions accept here.
+ *     We never define MBEDTLS_ALLOW_PRIVATE_ACCESS, so every such use shows. */
+#ifndef MT_CORE_MBEDTLS_COMPAT_H
+#define MT_CORE_MBEDTLS_COMPAT_H
+
+/* Both versions define MBEDTLS_VERSION_NUMBER here (3.x via build_info.h). */
+#include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000
+#error "mbedTLS 2.28 or later is needed (Debian 12: libmbedtls-dev)"
+#endif
+#if MBEDTLS_VERSION_MAJOR > 3
+#error "mbedTLS 4 moved hashing and the DRBG behind PSA: port firmware/core/mbedtls_compat.h"
+#endif
+
+#define MT_MBEDTLS_3 (MBEDTLS_VERSION_MAJOR >= 3)
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/sha256.h>
+
+#if !MT_MBEDTLS_3
+/* 2.28 calls the int-returning hash functions *_ret; its plain names are
+ * deprecated void functions (a warning, so an error here). */
+#define mbedtls_sha256_starts mbedtls_sha256_starts_ret
+#define mbedtls_sha256_update mbedtls_sha256_update_ret
+#define mbedtls_sha256_finish mbedtls_sha256_finish_ret
+#define mbedtls_sha256        mbedtls_sha256_ret
+
+#define MBEDTLS_PRIVATE(member) member
+#endif
+
+#endif

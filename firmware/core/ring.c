@@ -1,0 +1,156 @@
+/* Pre-roll ring of frame references. */
+#include "core/ring.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/errors.h"
+
+void mt_ring_init(struct mt_ring *r, struct mt_frame **slots, uint32_t nslots, size_t max_bytes,
+		  int64_t max_age_us)
+{
+	pthread_condattr_t attr;
+
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	/* Waits use CLOCK_MONOTONIC so a clock step cannot stall a reader. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->grown, &attr);
+	pthread_condattr_destroy(&attr);
+	memset(slots, 0, nslots * sizeof(*slots));
+	r->slots = slots;
+	r->nslots = nslots;
+	r->max_bytes = max_bytes;
+	r->max_age_us = max_age_us;
+}
+
+static struct mt_frame **slot(struct mt_ring *r, uint64_t pos)
+{
+	return &r->slots[pos % r->nslots];
+}
+
+static void evict_oldest(struct mt_ring *r)
+{
+	struct mt_frame **s = slot(r, r->tail);
+
+	r->bytes -= (*s)->size;
+	mt_frame_put(*s);
+	*s = NULL;
+	r->tail++;
+	r->evicted++;
+}
+
+void mt_ring_free(struct mt_ring *r)
+{
+	if (!r->slots)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (r->tail < r->head)
+		evict_oldest(r);
+	pthread_mutex_unlock(&r->lock);
+	pthread_cond_destroy(&r->grown);
+	pthread_mutex_destroy(&r->lock);
+	r->slots = NULL;
+}
+
+uint64_t mt_ring_push(struct mt_ring *r, struct mt_frame *f)
+{
+	uint64_t pos;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->head - r->tail == r->nslots)
+		evict_oldest(r);
+	pos = r->head++;
+	*slot(r, pos) = mt_frame_get(f);
+	r->bytes += f->size;
+	/* Keep the newest frame even if it alone is over the byte bound. */
+	while (r->tail + 1 < r->head &&
+	       (r->bytes > r->max_bytes || f->ts_us - (*slot(r, r->tail))->ts_us > r->max_age_us))
+		evict_oldest(r);
+	pthread_cond_broadcast(&r->grown);
+	pthread_mutex_unlock(&r->lock);
+	return pos;
+}
+
+int mt_ring_find(struct mt_ring *r, int64_t ts_us, uint64_t *pos)
+{
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&r->lock);
+	for (uint64_t p = r->tail; p < r->head; p++) {
+		struct mt_frame *f = *slot(r, p);
+
+		if (!(f->flags & MT_FRAME_KEY))
+			continue;
+		if (f->ts_us > ts_us && ret == 0)
+			break; /* the previous keyframe was the last one at or before ts */
+		*pos = p;
+		ret = 0;
+		if (f->ts_us > ts_us)
+			break; /* everything held is newer: the oldest keyframe will do */
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+static void deadline(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+int mt_ring_read(struct mt_ring *r, uint64_t pos, int timeout_ms, struct mt_frame **out)
+{
+	struct timespec until;
+	int ret = 0;
+
+	deadline(&until, timeout_ms);
+	pthread_mutex_lock(&r->lock);
+	while (pos >= r->head && !r->closed && ret == 0)
+		ret = pthread_cond_timedwait(&r->grown, &r->lock, &until);
+	if (pos < r->tail) {
+		ret = -ENOENT;
+	} else if (pos < r->head) {
+		*out = mt_frame_get(*slot(r, pos));
+		ret = 0;
+	} else {
+		ret = r->closed ? MT_EEND : -EAGAIN;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+void mt_ring_close(struct mt_ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->closed = 1;
+	pthread_cond_broadcast(&r->grown);
+	pthread_mutex_unlock(&r->lock);
+}
+
+int mt_ring_is_closed(struct mt_ring *r)
+{
+	int closed;
+
+	pthread_mutex_lock(&r->lock);
+	closed = r->closed;
+	pthread_mutex_unlock(&r->lock);
+	return closed;
+}
+
+void mt_ring_usage(struct mt_ring *r, uint32_t *frames, size_t *bytes, uint64_t *evicted)
+{
+	pthread_mutex_lock(&r->lock);
+	*frames = (uint32_t)(r->head - r->tail);
+	*bytes = r->bytes;
+	*evicted = r->evicted;
+	pthread_mutex_unlock(&r->lock);
+}

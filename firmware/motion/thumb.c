@@ -1,0 +1,97 @@
+/* Analysis thumbnails from JPEG (TurboJPEG scaled decode) or raw luma. */
+#include "motion/thumb.h"
+
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "core/errors.h"
+
+void mt_thumbnailer_init(struct mt_thumbnailer *t)
+{
+	t->tj = NULL;
+}
+
+void mt_thumbnailer_free(struct mt_thumbnailer *t)
+{
+	if (t->tj)
+		tjDestroy(t->tj);
+	t->tj = NULL;
+}
+
+/* The smallest TurboJPEG scale that keeps the thumbnail at least
+ * MT_THUMB_MIN_WIDTH wide and within MT_THUMB_MAX_PIXELS. */
+static int pick_scale(int w, int h, tjscalingfactor *out)
+{
+	static const tjscalingfactor scales[] = { { 1, 8 }, { 1, 4 }, { 1, 2 }, { 1, 1 } };
+
+	for (unsigned i = 0; i < sizeof(scales) / sizeof(scales[0]); i++) {
+		int sw = TJSCALED(w, scales[i]), sh = TJSCALED(h, scales[i]);
+
+		if (sw * sh > MT_THUMB_MAX_PIXELS)
+			return MT_EFORMAT; /* even 1/8 too big: over 2560x1920 */
+		if (sw >= MT_THUMB_MIN_WIDTH || i == 3) {
+			*out = scales[i];
+			return 0;
+		}
+	}
+	return MT_EFORMAT;
+}
+
+static int from_jpeg(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out)
+{
+	int w, h, subsamp, colorspace;
+	tjscalingfactor sf;
+
+	if (!t->tj && !(t->tj = tjInitDecompress()))
+		return -ENOMEM;
+	if (tjDecompressHeader3(t->tj, f->data, (unsigned long)f->size, &w, &h, &subsamp,
+				&colorspace))
+		return MT_EFORMAT;
+	if (pick_scale(w, h, &sf))
+		return MT_EFORMAT;
+	out->width = (uint16_t)TJSCALED(w, sf);
+	out->height = (uint16_t)TJSCALED(h, sf);
+	if (tjDecompress2(t->tj, f->data, (unsigned long)f->size, out->y, out->width, 0,
+			  out->height, TJPF_GRAY, TJFLAG_FASTDCT) &&
+	    tjGetErrorCode(t->tj) == TJERR_FATAL)
+		return MT_EFORMAT;
+	return 0;
+}
+
+/* Every step-th luma sample of a raw frame: YUYV has Y at even bytes, NV12
+ * starts with a full Y plane. */
+static int from_raw(const struct mt_frame *f, struct mt_thumb *out)
+{
+	unsigned step = 1, bpp = f->format == MT_FMT_YUYV ? 2 : 1;
+	size_t need = (size_t)f->width * f->height * (f->format == MT_FMT_YUYV ? 2 : 1);
+
+	if (!f->width || !f->height || f->size < need)
+		return MT_EFORMAT;
+	/* The same rule as the JPEG scales: as small as MT_THUMB_MIN_WIDTH allows. */
+	while (f->width / (step * 2) >= MT_THUMB_MIN_WIDTH)
+		step *= 2;
+	if ((size_t)(f->width / step) * (f->height / step) > MT_THUMB_MAX_PIXELS)
+		return MT_EFORMAT;
+	out->width = (uint16_t)(f->width / step);
+	out->height = (uint16_t)(f->height / step);
+	for (unsigned y = 0; y < out->height; y++) {
+		const uint8_t *row = f->data + (size_t)y * step * f->width * bpp;
+
+		for (unsigned x = 0; x < out->width; x++)
+			out->y[y * out->width + x] = row[(size_t)x * step * bpp];
+	}
+	return 0;
+}
+
+int mt_thumb_make(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out)
+{
+	switch (f->format) {
+	case MT_FMT_MJPEG:
+		return from_jpeg(t, f, out);
+	case MT_FMT_YUYV:
+	case MT_FMT_NV12:
+		return from_raw(f, out);
+	default:
+		return MT_EFORMAT; /* H.264 analysis needs a decoder: issue #4 */
+	}
+}

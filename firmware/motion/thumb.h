@@ -1,0 +1,33 @@
+/* Analysis thumbnails: a small luma picture of a frame, the only input of the
+ * motion detector. JPEG frames use TurboJPEG's scaled decode (1/8 scale is
+ * DC-only, so it costs little more than entropy decoding); YUYV and NV12
+ * frames are subsampled. The scale is picked so the thumbnail is about
+ * MT_THUMB_MIN_WIDTH wide or more, so the cost hardly grows with resolution. */
+#ifndef MT_MOTION_THUMB_H
+#define MT_MOTION_THUMB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/frame.h"
+
+#define MT_THUMB_MIN_WIDTH 40
+#define MT_THUMB_MAX_PIXELS (320 * 240)
+
+struct mt_thumb {
+	uint16_t width;
+	uint16_t height;
+	uint8_t y[MT_THUMB_MAX_PIXELS]; /* row-major luma, width * height used */
+};
+
+struct mt_thumbnailer {
+	void *tj; /* TurboJPEG decompressor, made on first use */
+};
+
+void mt_thumbnailer_init(struct mt_thumbnailer *t);
+void mt_thumbnailer_free(struct mt_thumbnailer *t);
+
+/* Make out from f. MT_EFORMAT for a frame it cannot read (the caller counts). */
+int mt_thumb_make(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out);
+
+#endif

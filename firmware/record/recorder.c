@@ -1,0 +1,180 @@
+/* Recorder: event decisions → clips, fed from the pre-roll ring. */
+#include "record/recorder.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/errors.h"
+#include "core/log.h"
+
+MT_LOG_MODULE("recorder");
+
+void mt_recorder_init(struct mt_recorder *rec, int64_t preroll_us, struct mt_ring *ring,
+		      struct mt_clip_writer *writer, mt_recorder_clip_cb on_clip, void *arg)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->preroll_us = preroll_us;
+	rec->ring = ring;
+	rec->writer = writer;
+	rec->on_clip = on_clip;
+	rec->cb_arg = arg;
+	pthread_mutex_init(&rec->lock, NULL);
+	pthread_cond_init(&rec->posted, NULL);
+}
+
+void mt_recorder_free(struct mt_recorder *rec)
+{
+	if (!rec->ring)
+		return;
+	pthread_cond_destroy(&rec->posted);
+	pthread_mutex_destroy(&rec->lock);
+	rec->ring = NULL;
+}
+
+int mt_recorder_post(struct mt_recorder *rec, enum mt_event_action action, int64_t at_us)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&rec->lock);
+	if (rec->ncmds == MT_RECORDER_CMDS) {
+		ret = -EAGAIN;
+	} else {
+		rec->cmds[rec->ncmds].action = action;
+		rec->cmds[rec->ncmds].at_us = at_us;
+		rec->ncmds++;
+		pthread_cond_signal(&rec->posted);
+	}
+	pthread_mutex_unlock(&rec->lock);
+	return ret;
+}
+
+static void finish_clip(struct mt_recorder *rec)
+{
+	struct mt_clip_info info;
+
+	rec->recording = 0;
+	if (mt_clip_end(rec->writer, &info)) {
+		rec->stats.errors++;
+		return;
+	}
+	rec->stats.clips++;
+	if (rec->on_clip)
+		rec->on_clip(rec->cb_arg, &info);
+}
+
+static void begin_clip(struct mt_recorder *rec, int64_t trigger_us, uint64_t pos)
+{
+	if (mt_clip_begin(rec->writer, trigger_us)) {
+		rec->stats.errors++;
+		return;
+	}
+	rec->recording = 1;
+	rec->next = pos;
+	rec->end_us = INT64_MAX;
+	rec->split_us = INT64_MAX;
+}
+
+static void start_event(struct mt_recorder *rec, int64_t trigger_us)
+{
+	struct mt_frame *f;
+	uint64_t pos;
+
+	if (mt_ring_find(rec->ring, trigger_us - rec->preroll_us, &pos)) {
+		MT_WRN("event at %lld us: the ring holds no keyframe", (long long)trigger_us);
+		rec->stats.errors++;
+		return;
+	}
+	if (mt_ring_read(rec->ring, pos, 0, &f) == 0) {
+		if (f->ts_us > trigger_us - rec->preroll_us)
+			rec->stats.preroll_short++;
+		mt_frame_put(f);
+	}
+	begin_clip(rec, trigger_us, pos);
+}
+
+/* Take the decisions that apply now: START waits until the clip being
+ * written is finished; STOP and SPLIT apply to the open clip, and wait while
+ * a split it has not reached yet is pending (a writer that trails the camera
+ * may hold several decisions). */
+static void apply_commands(struct mt_recorder *rec, int timeout_ms)
+{
+	struct timespec until;
+	unsigned int used = 0;
+
+	pthread_mutex_lock(&rec->lock);
+	if (!rec->recording && rec->ncmds == 0 && timeout_ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)timeout_ms * 1000000;
+		until.tv_sec += until.tv_nsec / 1000000000;
+		until.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&rec->posted, &rec->lock, &until);
+	}
+	for (; used < rec->ncmds; used++) {
+		enum mt_event_action a = rec->cmds[used].action;
+		int64_t at = rec->cmds[used].at_us;
+
+		if (a == MT_EVENT_START) {
+			if (rec->recording)
+				break;
+			start_event(rec, at);
+		} else if (rec->recording && rec->split_us != INT64_MAX) {
+			/* A split not reached yet: what follows is for the next
+			 * clip, and begin_clip() would forget it. */
+			break;
+		} else if (rec->recording && a == MT_EVENT_STOP) {
+			rec->end_us = at;
+		} else if (rec->recording && a == MT_EVENT_SPLIT) {
+			rec->split_us = at;
+		}
+	}
+	memmove(rec->cmds, rec->cmds + used, (rec->ncmds - used) * sizeof(rec->cmds[0]));
+	rec->ncmds -= used;
+	pthread_mutex_unlock(&rec->lock);
+}
+
+int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
+{
+	struct mt_frame *f;
+	int ret;
+
+	apply_commands(rec, timeout_ms);
+	if (!rec->recording) {
+		/* Closed ring and nothing left to start: the run is over. */
+		if (mt_ring_is_closed(rec->ring) && rec->ncmds == 0)
+			return MT_EEND;
+		return 0;
+	}
+
+	ret = mt_ring_read(rec->ring, rec->next, timeout_ms, &f);
+	if (ret == -EAGAIN)
+		return 0;
+	if (ret == -ENOENT) { /* evicted before we got to it */
+		rec->stats.lost++;
+		rec->next++;
+		return 0;
+	}
+	if (ret == MT_EEND) {
+		finish_clip(rec);
+		return 0;
+	}
+	if (f->ts_us > rec->end_us) {
+		finish_clip(rec);
+		mt_frame_put(f);
+		return 0;
+	}
+	if (f->ts_us >= rec->split_us) {
+		finish_clip(rec);
+		begin_clip(rec, f->ts_us, rec->next);
+	}
+	if (rec->recording && mt_clip_append(rec->writer, f) == 0) {
+		rec->stats.frames++;
+	} else if (rec->recording) {
+		/* Storage failed mid-clip: close what we have, drop the event. */
+		rec->stats.errors++;
+		mt_clip_writer_free(rec->writer);
+		rec->recording = 0;
+	}
+	rec->next++;
+	mt_frame_put(f);
+	return 0;
+}

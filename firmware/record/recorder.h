@@ -1,0 +1,64 @@
+/* The recorder turns event decisions into clips: on START it goes back in the
+ * pre-roll ring to the last keyframe at or before (trigger - pre-roll), then
+ * follows the ring frame by frame into the clip until the frame after STOP.
+ * The analysis thread posts decisions; the clip-writer thread polls. Frames
+ * the writer could not reach before the ring evicted them are counted. */
+#ifndef MT_RECORD_RECORDER_H
+#define MT_RECORD_RECORDER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/ring.h"
+#include "record/clip.h"
+#include "record/event.h"
+
+#define MT_RECORDER_CMDS 16
+
+struct mt_recorder_stats {
+	uint64_t clips;
+	uint64_t frames;   /* written into clips */
+	uint64_t lost;     /* evicted from the ring before they were written */
+	uint64_t errors;   /* clips that could not be written or finished */
+	uint64_t preroll_short; /* clips whose pre-roll the ring could not hold */
+};
+
+typedef void (*mt_recorder_clip_cb)(void *arg, const struct mt_clip_info *clip);
+
+struct mt_recorder {
+	int64_t preroll_us;
+	struct mt_ring *ring;          /* borrowed */
+	struct mt_clip_writer *writer; /* borrowed */
+	mt_recorder_clip_cb on_clip;
+	void *cb_arg;
+
+	pthread_mutex_t lock; /* guards cmds */
+	pthread_cond_t posted;
+	struct {
+		enum mt_event_action action;
+		int64_t at_us;
+	} cmds[MT_RECORDER_CMDS];
+	unsigned int ncmds;
+
+	/* writer-thread state */
+	int recording;
+	uint64_t next;    /* ring position of the next frame to write */
+	int64_t end_us;   /* last frame time of the clip, INT64_MAX while open */
+	int64_t split_us; /* first frame time of the next chained clip */
+	struct mt_recorder_stats stats;
+};
+
+/* ring and writer must outlive the recorder; on_clip runs on the writer
+ * thread after each finished clip (may be NULL). */
+void mt_recorder_init(struct mt_recorder *rec, int64_t preroll_us, struct mt_ring *ring,
+		      struct mt_clip_writer *writer, mt_recorder_clip_cb on_clip, void *arg);
+void mt_recorder_free(struct mt_recorder *rec);
+
+/* From the analysis thread: an mt_event_step() decision. -EAGAIN if full. */
+int mt_recorder_post(struct mt_recorder *rec, enum mt_event_action action, int64_t at_us);
+
+/* From the writer thread: apply decisions, write what is due, wait up to
+ * timeout_ms for more. MT_EEND once the ring is closed and all is written. */
+int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms);
+
+#endif

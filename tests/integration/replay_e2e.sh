@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# End to end on board/host: replay 600 frames of CDnet "highway" (cars all
+# along) as fast as they read, and check that events become clips that an
+# independent decoder (ffprobe) reads frame for frame, with pre-roll.
+set -euo pipefail
+matthan=$1
+src="$MT_FOOTAGE/cdnet-highway/input"
+[ -d "$src" ] || { echo "FAIL: no footage at $src (MT_FOOTAGE)"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/frames"
+# Frames 1-600: the scene the detector must learn, then traffic.
+for f in $(ls "$src" | sort | head -n 600); do ln -s "$src/$f" "$work/frames/$f"; done
+
+${MT_EMULATOR:-} "$matthan" --config "$work/none.conf" \
+	--set "capture.device=$work/frames" --set capture.fps=25 --set capture.realtime=false \
+	--set "spool.path=$work/spool" --set record.preroll_s=2 --set record.postroll_s=2 \
+	--report "$work/report.txt" >"$work/out.txt" 2>"$work/err.txt" || {
+	cat "$work/out.txt" "$work/err.txt"; echo "FAIL: matthan exited non-zero"; exit 1; }
+cat "$work/out.txt"
+
+fail() { echo "FAIL: $*"; exit 1; }
+grep -q "600 captured, 0 dropped by the camera, 0 corrupt" "$work/report.txt" ||
+	fail "report does not show 600 frames captured"
+events=$(sed -n 's/^events *\([0-9]*\)$/\1/p' "$work/report.txt")
+[ "${events:-0}" -ge 1 ] || fail "no event recorded from a busy road"
+grep -q "0 failed, 0 frames lost" "$work/report.txt" || fail "clips failed or frames lost"
+[ ! -e "$work"/spool/*.part ] 2>/dev/null || fail "a .part file was left in the spool"
+
+clips=0
+for clip in "$work"/spool/clip-*.mjpeg; do
+	clips=$((clips + 1))
+	want=$(grep -F "$clip " "$work/report.txt" | sed -n 's/.*  \([0-9]*\) frames .*/\1/p')
+	got=$(ffprobe -v error -f mjpeg -count_frames -select_streams v:0 \
+		-show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$clip")
+	[ "$got" = "$want" ] || fail "$clip: ffprobe decodes $got frames, report says $want"
+	sum=$(sha256sum "$clip" | cut -d' ' -f1)
+	grep -q "sha256 $sum" "$work/report.txt" || fail "$clip: sha256 in the report is wrong"
+	# Full pre-roll, unless the clip starts with the footage itself.
+	pre=$(grep -F "$clip " "$work/report.txt" | sed -n 's/.*(pre-roll \([0-9.]*\) s).*/\1/p')
+	at=$(grep -F "$clip " "$work/report.txt" | sed -n 's/.*  at \([0-9.]*\) s .*/\1/p')
+	awk -v p="$pre" -v a="$at" 'BEGIN { exit !(p >= 1.9 || a == 0) }' ||
+		fail "$clip: pre-roll $pre s < 2 s for a clip starting at $at s"
+done
+[ "$clips" -eq "$events" ] || fail "$events events but $clips clips"
+echo "PASS: $events events, $clips clips, each decoded by ffprobe with its pre-roll"

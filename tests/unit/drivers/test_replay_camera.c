@@ -1,0 +1,476 @@
+/* Replay camera on real footage: a folder of cdnet-highway JPEGs (with a
+ * corrupt one and files that are not JPEG images) and an MJPEG AVI made from
+ * them by ffmpeg. Frames come in name or file order, byte for byte, paced on
+ * the manual clock; corrupt frames are counted and skipped; a truncated AVI
+ * gives the frames before the cut; what is not footage does not open. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "fake/manual_clock.h"
+#include "fake/replay_avi.h"
+#include "fake/replay_camera.h"
+
+#define NJPEG 20 /* good frames in the folder */
+#define NAVI  30
+
+static char tmp[64];
+static char input[256]; /* cdnet-highway/input */
+static char folder[128];
+static char avi[128];
+
+static struct mt_manual_clock clk;
+static struct mt_replay_camera cam;
+static struct mt_capture_config cfg;
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	*len = buf ? fread(buf, 1, (size_t)n, fp) : 0;
+	fclose(fp);
+	return buf;
+}
+
+static int write_all(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	int ok = fp && fwrite(data, 1, len, fp) == len;
+
+	if (fp)
+		ok = fclose(fp) == 0 && ok;
+	return ok ? 0 : -1;
+}
+
+static void source_path(int n, char *out, size_t size)
+{
+	snprintf(out, size, "%s/in%06d.jpg", input, n);
+}
+
+/* The folder: in000001.jpg .. in000019.jpg and in000020.JPEG (links to the
+ * footage), in000005x.jpg (a JPEG cut short: sorts between 5 and 6), and
+ * in000003.txt (a real JPEG, but not named as one). */
+static int make_folder(void)
+{
+	char src[384], dst[384];
+	uint8_t *data;
+	size_t len;
+
+	snprintf(folder, sizeof(folder), "%s/jpegs", tmp);
+	if (mkdir(folder, 0755))
+		return -1;
+	for (int n = 1; n <= NJPEG; n++) {
+		source_path(n, src, sizeof(src));
+		snprintf(dst, sizeof(dst), "%s/in%06d.%s", folder, n, n == NJPEG ? "JPEG" : "jpg");
+		if (symlink(src, dst))
+			return -1;
+	}
+	source_path(5, src, sizeof(src));
+	data = read_all(src, &len);
+	if (!data || len < 4000)
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/in000005x.jpg", folder);
+	if (write_all(dst, data, 4000))
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/in000003.txt", folder);
+	if (write_all(dst, data, len))
+		return -1;
+	free(data);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	const char *footage = getenv("MT_FOOTAGE");
+	char cmd[1024];
+
+	if (!footage) {
+		fprintf(stderr, "MT_FOOTAGE is not set (ctest sets it)\n");
+		return -1;
+	}
+	snprintf(input, sizeof(input), "%s/cdnet-highway/input", footage);
+	strcpy(tmp, "/tmp/mt-replay-XXXXXX");
+	if (!mkdtemp(tmp) || make_folder())
+		return -1;
+	snprintf(avi, sizeof(avi), "%s/highway.avi", tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "ffmpeg -nostdin -loglevel error -i '%s/in%%06d.jpg' -frames:v %d -c:v copy "
+		 "-f avi '%s'",
+		 input, NAVI, avi);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "%s: failed (ffmpeg is in tools/deps.sh)\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char sub[512];
+
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			remove_tree(sub);
+		}
+	closedir(d);
+	rmdir(path);
+}
+
+static int group_teardown(void **state)
+{
+	remove_tree(tmp);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	mt_manual_clock_init(&clk);
+	mt_replay_camera_init(&cam);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.format = MT_FMT_MJPEG;
+	cfg.width = 320;
+	cfg.height = 240;
+	cfg.fps = 10;
+	cfg.clock = &clk.dev;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	mt_capture_close(&cam.dev);
+	mt_capture_close(&cam.dev); /* safe twice */
+	return 0;
+}
+
+/* Footage frame n as the camera must hand it out. */
+static void assert_is_source(const struct mt_frame *f, int n)
+{
+	char path[384];
+	size_t len = 0;
+	uint8_t *want;
+
+	source_path(n, path, sizeof(path));
+	want = read_all(path, &len);
+	assert_non_null(want);
+	assert_int_equal(f->size, len);
+	assert_memory_equal(f->data, want, len);
+	assert_int_equal(f->format, MT_FMT_MJPEG);
+	assert_int_equal(f->width, 320);
+	assert_int_equal(f->height, 240);
+	assert_true(f->flags & MT_FRAME_KEY);
+	assert_false(f->flags & MT_FRAME_ERROR);
+	free(want);
+}
+
+/* Name-order index of good frame n in the folder (the corrupt one is 5). */
+static uint64_t folder_seq(int n)
+{
+	return n <= 5 ? (uint64_t)n - 1 : (uint64_t)n;
+}
+
+static void test_folder_in_name_order(void **state)
+{
+	struct mt_capture_format fmt;
+	struct mt_capture_stats st;
+	struct mt_frame *f;
+
+	cfg.device = folder;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_get_format(&cam.dev, &fmt), 0);
+	assert_int_equal(fmt.format, MT_FMT_MJPEG);
+	assert_int_equal(fmt.width, 320);
+	assert_int_equal(fmt.height, 240);
+	assert_int_equal(fmt.fps, 10);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	for (int n = 1; n <= NJPEG; n++) {
+		f = NULL;
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
+		assert_is_source(f, n);
+		assert_int_equal(f->seq, folder_seq(n));
+		mt_frame_put(f);
+	}
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), MT_EEND);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), MT_EEND);
+	assert_int_equal(mt_capture_get_stats(&cam.dev, &st), 0);
+	assert_int_equal(st.frames, NJPEG);
+	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(mt_capture_stop(&cam.dev), 0);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), -EINVAL); /* stopped */
+
+	/* A restart plays it again from the first frame. */
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
+	assert_is_source(f, 1);
+	mt_frame_put(f);
+}
+
+static void test_realtime_pacing(void **state)
+{
+	int64_t t0 = 7000000, prev = 0;
+	struct mt_frame *f;
+
+	cfg.device = folder;
+	cfg.realtime = 1;
+	mt_manual_clock_set(&clk, t0);
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	for (int n = 1; n <= NJPEG; n++) {
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);
+		/* Each frame is due 1/fps after the one before it in the
+		 * folder; the corrupt one leaves its slot empty. */
+		assert_int_equal(f->ts_us, t0 + (int64_t)folder_seq(n) * 100000);
+		if (n > 1)
+			assert_int_equal(f->ts_us - prev, n == 6 ? 200000 : 100000);
+		assert_int_equal(mt_clock_mono_us(&clk.dev), f->ts_us);
+		prev = f->ts_us;
+		mt_frame_put(f);
+	}
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), MT_EEND);
+}
+
+static void test_realtime_timeout(void **state)
+{
+	struct mt_frame *f;
+
+	cfg.device = folder;
+	cfg.realtime = 1;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 30, &f), 0);
+	assert_int_equal(f->ts_us, 0);
+	mt_frame_put(f);
+	/* The next is due at 100 ms: three 30 ms waits run out first. */
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 30, &f), -EAGAIN);
+		assert_int_equal(mt_clock_mono_us(&clk.dev), i * 30000);
+	}
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 30, &f), 0);
+	assert_int_equal(f->ts_us, 100000);
+	assert_is_source(f, 2);
+	mt_frame_put(f);
+}
+
+static void test_avi_frames(void **state)
+{
+	struct mt_capture_format fmt;
+	struct mt_capture_stats st;
+	struct mt_frame *f;
+
+	cfg.device = avi;
+	cfg.realtime = 1;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_get_format(&cam.dev, &fmt), 0);
+	assert_int_equal(fmt.width, 320);
+	assert_int_equal(fmt.height, 240);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	for (int n = 1; n <= NAVI; n++) {
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);
+		assert_is_source(f, n); /* ffmpeg -c:v copy keeps the bytes */
+		assert_int_equal(f->seq, n - 1);
+		assert_int_equal(f->ts_us, (int64_t)(n - 1) * 100000);
+		mt_frame_put(f);
+	}
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), MT_EEND);
+	assert_int_equal(mt_capture_get_stats(&cam.dev, &st), 0);
+	assert_int_equal(st.frames, NAVI);
+	assert_int_equal(st.corrupt, 0);
+}
+
+static void test_avi_index(void **state)
+{
+	struct mt_replay_item *items = NULL;
+	size_t n = 0;
+	FILE *fp = fopen(avi, "rb");
+
+	assert_non_null(fp);
+	assert_int_equal(mt_replay_avi_index(fp, &items, &n), 0);
+	assert_int_equal(n, NAVI);
+	for (size_t i = 0; i < n; i++) {
+		assert_null(items[i].path);
+		if (i)
+			assert_true(items[i].offset >= items[i - 1].offset + items[i - 1].size + 8);
+	}
+	free(items);
+	fclose(fp);
+}
+
+/* Play path to its end: frames handed out and corrupt ones counted. */
+static int play(const char *path, int *frames, uint64_t *corrupt)
+{
+	struct mt_capture_stats st;
+	struct mt_frame *f;
+	int ret, n = 0;
+
+	mt_replay_camera_init(&cam);
+	cfg.device = path;
+	ret = mt_capture_open(&cam.dev, &cfg);
+	if (ret)
+		return ret;
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	while ((ret = mt_capture_dequeue(&cam.dev, 0, &f)) == 0) {
+		n++;
+		assert_is_source(f, n);
+		mt_frame_put(f);
+	}
+	assert_int_equal(ret, MT_EEND);
+	mt_capture_get_stats(&cam.dev, &st);
+	mt_capture_close(&cam.dev);
+	*frames = n;
+	*corrupt = st.corrupt;
+	return 0;
+}
+
+static void test_truncated_avi(void **state)
+{
+	struct mt_replay_item *items = NULL;
+	size_t nitems = 0, len = 0;
+	uint8_t *data = read_all(avi, &len);
+	FILE *fp = fopen(avi, "rb");
+	char cut_path[160];
+
+	assert_non_null(data);
+	assert_non_null(fp);
+	assert_int_equal(mt_replay_avi_index(fp, &items, &nitems), 0);
+	fclose(fp);
+	assert_int_equal(nitems, NAVI);
+	snprintf(cut_path, sizeof(cut_path), "%s/cut.avi", tmp);
+
+	struct {
+		uint64_t at;
+		int frames;
+		int corrupt;
+	} cuts[] = {
+		{ items[1].offset + 100, 1, 1 }, /* in frame 2's data */
+		{ items[7].offset + items[7].size / 2, 7, 1 },
+		{ items[15].offset + items[15].size - 1, 15, 1 }, /* frame 16 less its EOI's D9 */
+		{ items[10].offset + items[10].size, 11, 0 },     /* right after frame 11 */
+		{ items[12].offset - 4, 12, 0 },                  /* in frame 13's chunk header */
+		{ items[20].offset, 20, 0 },                      /* frame 21's header only */
+		{ items[29].offset + items[29].size + 1, 30, 0 }, /* movi whole, no idx1 */
+		{ len - 1, 30, 0 },
+	};
+
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		int frames = -1;
+		uint64_t corrupt = 99;
+
+		assert_int_equal(write_all(cut_path, data, cuts[k].at), 0);
+		assert_int_equal(play(cut_path, &frames, &corrupt), 0);
+		if (frames != cuts[k].frames || corrupt != (uint64_t)cuts[k].corrupt)
+			fail_msg("cut at %llu: %d frames, %llu corrupt; expected %d, %d",
+				 (unsigned long long)cuts[k].at, frames,
+				 (unsigned long long)corrupt, cuts[k].frames, cuts[k].corrupt);
+	}
+
+	/* Cut inside the first frame: nothing whole to play. */
+	assert_int_equal(write_all(cut_path, data, items[0].offset + 5000), 0);
+	mt_replay_camera_init(&cam);
+	cfg.device = cut_path;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
+	free(items);
+	free(data);
+}
+
+static void test_not_footage(void **state)
+{
+	static const uint8_t wave[] = "RIFF\x24\0\0\0WAVEfmt \x10\0\0\0";
+	static const uint8_t no_movi[] = "RIFF\x10\0\0\0AVI LIST\x04\0\0\0hdrl";
+	static const struct {
+		const char *name;
+		const void *data;
+		size_t len;
+	} files[] = {
+		{ "empty.avi", "", 0 },
+		{ "text.avi", "not a video at all\n", 19 },
+		{ "wave.avi", wave, sizeof(wave) - 1 },
+		{ "nomovi.avi", no_movi, sizeof(no_movi) - 1 },
+		{ "short.avi", "RIFF", 4 },
+	};
+	char path[256], src[384];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp, files[i].name);
+		assert_int_equal(write_all(path, files[i].data, files[i].len), 0);
+		mt_replay_camera_init(&cam);
+		cfg.device = path;
+		if (mt_capture_open(&cam.dev, &cfg) != MT_EFORMAT)
+			fail_msg("%s opened", files[i].name);
+	}
+
+	/* A single JPEG is not a folder or an AVI. */
+	source_path(1, src, sizeof(src));
+	cfg.device = src;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
+
+	/* A folder with no JPEG, or only a broken one. */
+	snprintf(path, sizeof(path), "%s/empty", tmp);
+	assert_int_equal(mkdir(path, 0755), 0);
+	cfg.device = path;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
+	snprintf(src, sizeof(src), "%s/broken.jpg", path);
+	assert_int_equal(write_all(src, "\xff\xd8\xff\xe0\x00\x10JFIF", 10), 0);
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
+
+	snprintf(path, sizeof(path), "%s/missing", tmp);
+	cfg.device = path;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), -ENOENT);
+
+	cfg.device = folder;
+	cfg.clock = NULL;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), -EINVAL);
+}
+
+static void test_footage_decides_format(void **state)
+{
+	struct mt_capture_format fmt;
+
+	cfg.device = avi;
+	cfg.width = 1280;
+	cfg.height = 720;
+	cfg.format = MT_FMT_YUYV;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_get_format(&cam.dev, &fmt), 0);
+	assert_int_equal(fmt.format, MT_FMT_MJPEG);
+	assert_int_equal(fmt.width, 320);
+	assert_int_equal(fmt.height, 240);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_folder_in_name_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_realtime_pacing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_realtime_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avi_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avi_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_avi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_footage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_footage_decides_format, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

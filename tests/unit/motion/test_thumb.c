@@ -1,0 +1,291 @@
+/* Analysis thumbnails: a real 320x240 camera JPEG becomes 40x30 whose luma
+ * matches a full decode averaged over 8x8 blocks; the scale follows the
+ * picture size; YUYV and NV12 frames are subsampled from their luma only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "core/errors.h"
+#include "motion/thumb.h"
+
+static struct mt_thumbnailer tn;
+static struct mt_thumb th;
+
+static int setup(void **state)
+{
+	mt_thumbnailer_init(&tn);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	mt_thumbnailer_free(&tn);
+	mt_thumbnailer_free(&tn); /* safe twice */
+	return 0;
+}
+
+static struct mt_frame *footage_frame(int n)
+{
+	const char *dir = getenv("MT_FOOTAGE");
+	char path[512];
+	struct mt_frame *f;
+	FILE *fp;
+	long len;
+
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/cdnet-highway/input/in%06d.jpg", dir, n);
+	fp = fopen(path, "rb");
+	if (!fp)
+		fail_msg("%s: cannot open (MT_FOOTAGE)", path);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	f = mt_frame_alloc((size_t)len);
+	assert_non_null(f);
+	assert_int_equal(fread(f->data, 1, (size_t)len, fp), len);
+	fclose(fp);
+	f->size = (size_t)len;
+	f->format = MT_FMT_MJPEG;
+	f->flags = MT_FRAME_KEY;
+	return f;
+}
+
+/* The reference: a full-size, accurate decode, each 8x8 block averaged. */
+static void reference_thumb(const struct mt_frame *f, uint8_t *ref)
+{
+	tjhandle tj = tjInitDecompress();
+	uint8_t *full = malloc(320 * 240);
+
+	assert_non_null(full);
+	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, full, 320, 0, 240,
+				       TJPF_GRAY, TJFLAG_ACCURATEDCT),
+			 0);
+	for (int by = 0; by < 30; by++)
+		for (int bx = 0; bx < 40; bx++) {
+			int sum = 0;
+
+			for (int y = 0; y < 8; y++)
+				for (int x = 0; x < 8; x++)
+					sum += full[(by * 8 + y) * 320 + bx * 8 + x];
+			ref[by * 40 + bx] = (uint8_t)((sum + 32) / 64);
+		}
+	free(full);
+	tjDestroy(tj);
+}
+
+static void test_real_jpeg_is_eighth_scale(void **state)
+{
+	static const int frames[] = { 1, 250, 900, 1700 };
+	uint8_t ref[40 * 30];
+
+	for (size_t k = 0; k < sizeof(frames) / sizeof(frames[0]); k++) {
+		struct mt_frame *f = footage_frame(frames[k]);
+		long sum = 0, sum_ref = 0, abs_diff = 0;
+		int worst = 0;
+
+		memset(&th, 0xaa, sizeof(th));
+		assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+		assert_int_equal(th.width, 40);
+		assert_int_equal(th.height, 30);
+		reference_thumb(f, ref);
+		for (int i = 0; i < 40 * 30; i++) {
+			int d = abs((int)th.y[i] - ref[i]);
+
+			sum += th.y[i];
+			sum_ref += ref[i];
+			abs_diff += d;
+			worst = d > worst ? d : worst;
+		}
+		/* DC-only decode is the block mean up to rounding: on average
+		 * within half a level, no pixel off by more than 4. */
+		if (labs(sum - sum_ref) > 600 || abs_diff > 600 || worst > 4)
+			fail_msg("frame %d: mean %ld vs %ld (x1200), mean |d| %ld/1200, worst %d",
+				 frames[k], sum, sum_ref, abs_diff, worst);
+		mt_frame_put(f);
+	}
+}
+
+/* A gray JPEG of w x h made with TurboJPEG: a diagonal ramp. */
+static struct mt_frame *made_jpeg(int w, int h)
+{
+	tjhandle tj = tjInitCompress();
+	uint8_t *pix = malloc((size_t)w * h), *jpeg = NULL;
+	unsigned long len = 0;
+	struct mt_frame *f;
+
+	assert_non_null(pix);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			pix[(size_t)y * w + x] = (uint8_t)((x + y) * 255 / (w + h));
+	assert_int_equal(tjCompress2(tj, pix, w, 0, h, TJPF_GRAY, &jpeg, &len, TJSAMP_GRAY, 80,
+				     TJFLAG_FASTDCT),
+			 0);
+	f = mt_frame_alloc(len);
+	assert_non_null(f);
+	memcpy(f->data, jpeg, len);
+	f->size = len;
+	f->format = MT_FMT_MJPEG;
+	tjFree(jpeg);
+	free(pix);
+	tjDestroy(tj);
+	return f;
+}
+
+static void test_scale_follows_size(void **state)
+{
+	static const struct {
+		int w, h;
+		int ret;
+		int tw, th;
+	} cases[] = {
+		{ 320, 240, 0, 40, 30 },          /* 1/8 */
+		{ 1280, 720, 0, 160, 90 },        /* 1/8: the cost stays small */
+		{ 2560, 1920, 0, 320, 240 },      /* the largest 1/8 fits */
+		{ 160, 120, 0, 40, 30 },          /* 1/4: 1/8 would be under 40 wide */
+		{ 96, 64, 0, 48, 32 },            /* 1/2 */
+		{ 64, 48, 0, 64, 48 },            /* 1/1 */
+		{ 2576, 1936, MT_EFORMAT, 0, 0 }, /* over MT_THUMB_MAX_PIXELS at 1/8 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mt_frame *f = made_jpeg(cases[i].w, cases[i].h);
+
+		assert_int_equal(mt_thumb_make(&tn, f, &th), cases[i].ret);
+		if (!cases[i].ret) {
+			assert_int_equal(th.width, cases[i].tw);
+			assert_int_equal(th.height, cases[i].th);
+			/* The ramp survives: dark top left, bright bottom right. */
+			assert_true(th.y[0] < 40);
+			assert_true(th.y[th.width * th.height - 1] > 215);
+		}
+		mt_frame_put(f);
+	}
+}
+
+static void test_unreadable_frames(void **state)
+{
+	struct mt_frame *f = footage_frame(1);
+	size_t len = f->size;
+
+	f->format = MT_FMT_H264;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->format = MT_FMT_NONE;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->format = MT_FMT_MJPEG;
+	memset(f->data, 0x5a, 64); /* header gone */
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->size = 0;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->size = len;
+	mt_frame_put(f);
+	/* The thumbnailer still works after the failures. */
+	f = footage_frame(2);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	mt_frame_put(f);
+}
+
+/* Luma that no subsampling mistake can fake: differs along x and y. */
+static uint8_t luma_at(int x, int y)
+{
+	return (uint8_t)(x * 3 + y * 7 + (x * y) % 11);
+}
+
+static struct mt_frame *raw_frame(enum mt_pixfmt fmt, int w, int h)
+{
+	size_t size = fmt == MT_FMT_YUYV ? (size_t)w * h * 2 : (size_t)w * h * 3 / 2;
+	struct mt_frame *f = mt_frame_alloc(size);
+
+	assert_non_null(f);
+	f->format = fmt;
+	f->width = (uint16_t)w;
+	f->height = (uint16_t)h;
+	f->size = size;
+	if (fmt == MT_FMT_YUYV) {
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				uint8_t *p = f->data + ((size_t)y * w + x) * 2;
+
+				p[0] = luma_at(x, y);
+				p[1] = (uint8_t)(x & 1 ? 0xee : 0x11); /* V : U */
+			}
+	} else {
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				f->data[(size_t)y * w + x] = luma_at(x, y);
+		memset(f->data + (size_t)w * h, 0xee, (size_t)w * h / 2); /* UV plane */
+	}
+	return f;
+}
+
+static void test_raw_subsampled(void **state)
+{
+	static const struct {
+		enum mt_pixfmt fmt;
+		int w, h;
+		int tw, th, step;
+	} cases[] = {
+		{ MT_FMT_YUYV, 320, 240, 40, 30, 8 },  { MT_FMT_NV12, 320, 240, 40, 30, 8 },
+		{ MT_FMT_YUYV, 640, 480, 40, 30, 16 }, { MT_FMT_NV12, 1280, 720, 40, 22, 32 },
+		{ MT_FMT_YUYV, 96, 64, 48, 32, 2 },    { MT_FMT_NV12, 64, 48, 64, 48, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mt_frame *f = raw_frame(cases[i].fmt, cases[i].w, cases[i].h);
+		int step = cases[i].step;
+
+		memset(&th, 0, sizeof(th));
+		assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+		assert_int_equal(th.width, cases[i].tw);
+		assert_int_equal(th.height, cases[i].th);
+		for (int y = 0; y < th.height; y++)
+			for (int x = 0; x < th.width; x++)
+				if (th.y[y * th.width + x] != luma_at(x * step, y * step))
+					fail_msg(
+						"%s %dx%d: thumb (%d,%d) = %d, not luma (%d,%d) = %d",
+						mt_pixfmt_name(cases[i].fmt), cases[i].w,
+						cases[i].h, x, y, th.y[y * th.width + x], x * step,
+						y * step, luma_at(x * step, y * step));
+		mt_frame_put(f);
+	}
+}
+
+static void test_raw_too_short_or_empty(void **state)
+{
+	struct mt_frame *f = raw_frame(MT_FMT_YUYV, 320, 240);
+
+	f->size = 320 * 240 * 2 - 1; /* one byte short of the picture */
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->size = 320 * 240 * 2;
+	f->width = 0;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->width = 320;
+	f->height = 0;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	mt_frame_put(f);
+
+	f = raw_frame(MT_FMT_NV12, 320, 240);
+	f->size = 320 * 240 - 1; /* the Y plane is all it needs */
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	f->size = 320 * 240;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	mt_frame_put(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_real_jpeg_is_eighth_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scale_follows_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_subsampled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_too_short_or_empty, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
