@@ -8,9 +8,9 @@
 #   arm64  board/generic-arm64 (cross, Debian)   -> build/arm64
 #   asan   board/host with ASan+UBSan            -> build/asan
 #
-# "test" also runs ctest (cross tests run under qemu-user). The cross targets
-# need crossbuild-essential-armhf/arm64, qemu-user and mmdebstrap; the sysroot
-# is made once by tools/sysroot.sh and cached.
+# "test" also runs ctest (cross tests run under qemu-user). MT_BUILD_DIR
+# overrides the folder. The cross targets need crossbuild-essential-armhf or
+# -arm64, qemu-user and mmdebstrap; tools/sysroot.sh makes the sysroot once.
 set -euo pipefail
 
 usage() {
@@ -34,7 +34,8 @@ if [ "${1:-}" = test ]; then
 fi
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-dir="$src/build/$target"
+dir=${MT_BUILD_DIR:-$src/build/$target}
+dir=$(mkdir -p "$dir" && cd "$dir" && pwd)
 
 cmake -S "$src" -B "$dir" -G Ninja "${args[@]}" "$@"
 cmake --build "$dir"
@@ -43,5 +44,5 @@ if [ "$run_tests" = 1 ]; then
 fi
 
 echo
-echo "build/$target: .config and generated/autoconf.h for the board; programs and tests:"
+echo "${dir#"$src"/}: .config and generated/autoconf.h for the board; programs and tests:"
 find "$dir" -name CMakeFiles -prune -o -type f -perm -u+x -print | sed "s|^$src/|  |" | sort

@@ -18,7 +18,7 @@ fi
 
 # readdirCalled: its advice (readdir_r) is deprecated since glibc 2.24;
 # readdir on a DIR that one thread owns is safe.
-opts=(--enable=warning,style,performance,portability --inline-suppr --quiet
+opts=("--enable=warning,style,performance,portability" --inline-suppr --quiet
 	--error-exitcode=1 --std=c11 --library=posix --suppress=readdirCalled)
 
 rc=0

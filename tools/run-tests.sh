@@ -8,13 +8,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 tools/deps.sh test || exit 1
-# Integration tests replay real footage; make sure there is some.
+# Tests replay real footage: ../shared/footage, or (on a machine without it)
+# Debian's vtest.avi frames laid out the same way (tools/footage.sh says so).
+MT_FOOTAGE_DIR=$(tools/footage.sh --root) || exit 1
 export MT_FOOTAGE_DIR
-MT_FOOTAGE_DIR=$(cd "$top/../shared/footage" 2>/dev/null && pwd) || MT_FOOTAGE_DIR=""
-if [ -z "$MT_FOOTAGE_DIR" ]; then
-	echo "tests: ../shared/footage not found; fetching Debian's vtest.avi instead" >&2
-	MT_FOOTAGE_DIR=$(dirname "$(tools/footage.sh)") || exit 1
-fi
 
 passed=0
 failed=0

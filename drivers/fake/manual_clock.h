@@ -7,7 +7,7 @@
 #include "hal/clock.h"
 
 struct mt_manual_clock {
-	struct mt_clock dev;      /* hand &clock.dev to the firmware */
+	struct mt_clock dev; /* hand &clock.dev to the firmware */
 	_Atomic int64_t mono_us;
 	struct mt_utc utc_at_zero; /* UTC when mono_us was 0 */
 };

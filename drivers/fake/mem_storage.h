@@ -10,7 +10,8 @@
  * close, rename, sync_dir, remove, size, mkdir, list): a test counts the
  * calls an operation makes, then walks every cut point. Paths are compared
  * as strings: no "." or ".." parts, no doubled or trailing slashes; "." and
- * "/" are the roots and always exist. Folders cannot be renamed. */
+ * "/" are the roots and always exist. Folders cannot be renamed. Not
+ * thread-safe: one thread at a time. */
 #ifndef MT_FAKE_MEM_STORAGE_H
 #define MT_FAKE_MEM_STORAGE_H
 
@@ -91,9 +92,10 @@ void mt_mem_storage_short_writes(struct mt_mem_storage *s, size_t max);
 void mt_mem_storage_cut(struct mt_mem_storage *s, enum mt_mem_cut how);
 void mt_mem_storage_power_cut(struct mt_mem_storage *s);
 
-/* The contents path would have after a power cut now: *data points into the
- * storage (valid until the next call on it). 0, or -ENOENT if path has no
- * durable name. Not counted as a call. */
+/* The durable contents of path, what a power cut now would leave (if its
+ * folder survives too): *data points into the storage and is valid until the
+ * next call on it. 0, or -ENOENT if path has no durable name. These two are
+ * not counted as calls. */
 int mt_mem_storage_durable(const struct mt_mem_storage *s, const char *path, const uint8_t **data,
 			   size_t *len);
 bool mt_mem_storage_durable_exists(const struct mt_mem_storage *s, const char *path);

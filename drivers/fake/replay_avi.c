@@ -23,7 +23,8 @@ static int add_item(struct mt_replay_item **items, size_t *n, uint64_t off, uint
 {
 	struct mt_replay_item *grown;
 
-	if ((*n & (*n - 1)) == 0) { /* grow at powers of two */
+	/* Capacity is 64, then doubles: grow when n reaches a power of two >= 64. */
+	if (*n == 0 || (*n >= 64 && (*n & (*n - 1)) == 0)) {
 		grown = realloc(*items, (*n ? *n * 2 : 64) * sizeof(**items));
 		if (!grown)
 			return -ENOMEM;
@@ -35,8 +36,8 @@ static int add_item(struct mt_replay_item **items, size_t *n, uint64_t off, uint
 }
 
 /* Walk chunks in [pos, end); descend into LIST 'movi' (and 'rec ' lists). */
-static int walk(FILE *f, uint64_t pos, uint64_t end, int in_movi,
-		struct mt_replay_item **items, size_t *n)
+static int walk(FILE *f, uint64_t pos, uint64_t end, int in_movi, struct mt_replay_item **items,
+		size_t *n)
 {
 	char id[4], type[4];
 	uint32_t size;
@@ -50,7 +51,8 @@ static int walk(FILE *f, uint64_t pos, uint64_t end, int in_movi,
 		if (memcmp(id, "LIST", 4) == 0 && size >= 4) {
 			if (fread(type, 1, 4, f) != 4)
 				return MT_EFORMAT;
-			if (memcmp(type, "movi", 4) == 0 || (in_movi && memcmp(type, "rec ", 4) == 0)) {
+			if (memcmp(type, "movi", 4) == 0 ||
+			    (in_movi && memcmp(type, "rec ", 4) == 0)) {
 				ret = walk(f, pos + 12, pos + 8 + size, 1, items, n);
 				if (ret)
 					return ret;

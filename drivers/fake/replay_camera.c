@@ -185,12 +185,12 @@ static int replay_dequeue(struct mt_capture *dev, int timeout_ms, struct mt_fram
 {
 	struct mt_replay_camera *cam = dev->priv;
 	struct mt_clock *clk = cam->cfg->clock;
-	int ret;
 
 	if (!cam->streaming)
 		return -EINVAL;
 	while (cam->next < cam->nitems) {
 		size_t i = cam->next;
+		int ret;
 
 		if (cam->cfg->realtime) {
 			int64_t due = cam->start_us + (int64_t)i * 1000000 / cam->cfg->fps;

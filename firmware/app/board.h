@@ -22,12 +22,12 @@ struct mt_board {
 	struct mt_random *random;
 	struct mt_storage *storage;
 	struct mt_capture *capture;
-	struct mt_encoder *encoder;   /* NULL: frames must come compressed */
+	struct mt_encoder *encoder; /* NULL: frames must come compressed */
 	struct mt_watchdog *watchdog;
 	struct mt_serial *console;
-	struct mt_led *led;           /* NULL: no status LED */
-	struct mt_net *net;           /* NULL: no network backend built */
-	const char *watchdog_note;    /* e.g. "recording watchdog (no /dev/watchdog)" */
+	struct mt_led *led;        /* NULL: no status LED */
+	struct mt_net *net;        /* NULL: no network backend built */
+	const char *watchdog_note; /* e.g. "recording watchdog (no /dev/watchdog)" */
 };
 
 /* Fill b with the board's devices. 0 or a negative errno. */

@@ -102,9 +102,6 @@ static void open_console(struct mt_board *b, const struct mt_config *cfg,
 		b->console = NULL;
 		return;
 	}
-	if (mt_serial_path(b->console))
-		MT_INF("console on %s (115200 8N1; e.g. picocom %s)", mt_serial_path(b->console),
-		       mt_serial_path(b->console));
 	mt_serial_write(b->console, banner, sizeof(banner) - 1);
 }
 
@@ -130,15 +127,16 @@ int main(int argc, char **argv)
 			printf("matthan %s (board %s)\n", MT_VERSION, CONFIG_MT_BOARD);
 			return 0;
 		} else if ((strcmp(a, "--config") == 0 || strcmp(a, "--set") == 0 ||
-			    strcmp(a, "--report") == 0) && i + 1 < argc) {
+			    strcmp(a, "--report") == 0) &&
+			   i + 1 < argc) {
 			if (a[2] == 'c')
 				config_path = argv[i + 1];
 			else if (a[2] == 'r')
 				report_path = argv[i + 1];
 			i++;
 		} else {
-			fprintf(stderr, "matthan: unknown or incomplete argument '%s' (try --help)\n",
-				a);
+			fprintf(stderr,
+				"matthan: unknown or incomplete argument '%s' (try --help)\n", a);
 			return 2;
 		}
 	}

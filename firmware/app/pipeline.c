@@ -20,7 +20,7 @@
 MT_LOG_MODULE("pipeline");
 
 #define ANALYSIS_SLOTS 8
-#define POLL_MS 200
+#define POLL_MS        200
 
 struct pipeline {
 	struct mt_board *b;
@@ -41,7 +41,7 @@ struct pipeline {
 	struct mt_thread capture_t, analysis_t, writer_t;
 	atomic_int capture_done;
 	uint64_t captured; /* by the capture thread */
-	int ready; /* ring, queue and recorder exist */
+	int ready;         /* ring, queue and recorder exist */
 	struct mt_supervisor_config sup_cfg;
 	struct mt_supervisor sup;
 };
@@ -97,7 +97,7 @@ static void post(struct pipeline *p, enum mt_event_action a, int64_t at_us)
 	if (a == MT_EVENT_START) {
 		p->rep->events++;
 		MT_INF("event %llu: motion at %.2f s", (unsigned long long)p->rep->events,
-		       (double)at_us / 1e6);
+		       (double)(at_us - p->rep->first_frame_us) / 1e6);
 	}
 	if (mt_recorder_post(&p->rec, a, at_us))
 		MT_ERR("recorder queue full: event decision lost");
@@ -144,12 +144,14 @@ static int analysis_main(struct mt_thread *self, void *arg)
 			p->rep->motion_frames += (uint64_t)res.motion;
 			a = mt_event_step(&ev, f->ts_us, res.motion, &at);
 			post(p, a, at);
+			mt_recorder_analysed(&p->rec, f->ts_us);
 		}
 		mt_frame_put(f);
 	}
 	ret = 0;
 	a = mt_event_finish(&ev, last_ts, &at);
 	post(p, a, at);
+	mt_recorder_analysed(&p->rec, INT64_MAX);
 	mt_thumbnailer_free(&tn);
 out_free:
 	free(md);
@@ -197,8 +199,8 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	uint32_t nslots = (uint32_t)((preroll_us / 1000000 + 4) * fps);
 	int ret;
 
-	p->sup_cfg = (struct mt_supervisor_config){ .clock = p->b->clock,
-						    .watchdog = p->b->watchdog };
+	p->sup_cfg =
+		(struct mt_supervisor_config){ .clock = p->b->clock, .watchdog = p->b->watchdog };
 	mt_supervisor_init(&p->sup, &p->sup_cfg);
 	mt_thread_init(&p->capture_t, p->b->clock);
 	mt_thread_init(&p->analysis_t, p->b->clock);
@@ -236,7 +238,8 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 
 	p->md_cfg = (struct mt_framediff_config){
 		.sensitivity = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_SENSITIVITY),
-		.min_area_permille = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_MIN_AREA_PERMILLE),
+		.min_area_permille =
+			(uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_MIN_AREA_PERMILLE),
 		.learn_frames = fps, /* one second */
 	};
 	p->ev_cfg = (struct mt_event_config){

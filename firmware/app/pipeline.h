@@ -19,17 +19,17 @@
 struct mt_run_report {
 	struct mt_capture_format format;
 	struct mt_capture_stats capture;
-	uint64_t queue_drops;      /* frames analysis had no room for (not lost to clips) */
+	uint64_t queue_drops; /* frames analysis had no room for (not lost to clips) */
 	uint64_t analysed;
 	uint64_t motion_frames;
-	uint64_t unreadable;       /* frames the thumbnailer could not decode */
+	uint64_t unreadable; /* frames the thumbnailer could not decode */
 	uint64_t events;
 	struct mt_recorder_stats rec;
 	int64_t run_us;
-	int64_t first_frame_us;    /* capture time of the first frame (clip offsets) */
+	int64_t first_frame_us; /* capture time of the first frame (clip offsets) */
 	uint64_t watchdog_feeds;
 	uint64_t watchdog_missed;
-	uint32_t nclips;           /* clips made (only the first MT_REPORT_CLIPS listed) */
+	uint32_t nclips; /* clips made (only the first MT_REPORT_CLIPS listed) */
 	struct mt_clip_info clips[MT_REPORT_CLIPS];
 	char clip_sha256[MT_REPORT_CLIPS][65];
 };

@@ -57,13 +57,15 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	put(&o, "frames     %llu captured, %llu dropped by the camera, %llu corrupt (dropped)\n",
 	    (unsigned long long)r->capture.frames, (unsigned long long)r->capture.dropped,
 	    (unsigned long long)r->capture.corrupt);
-	put(&o, "motion     %llu analysed (%llu skipped: analysis busy; %llu unreadable), "
-		"%llu with motion\n",
+	put(&o,
+	    "motion     %llu analysed (%llu skipped: analysis busy; %llu unreadable), "
+	    "%llu with motion\n",
 	    (unsigned long long)r->analysed, (unsigned long long)r->queue_drops,
 	    (unsigned long long)r->unreadable, (unsigned long long)r->motion_frames);
 	put(&o, "events     %llu\n", (unsigned long long)r->events);
-	put(&o, "clips      %llu written to %s, %llu frames, %.1f MiB; %llu failed, "
-		"%llu frames lost, %llu with short pre-roll\n",
+	put(&o,
+	    "clips      %llu written to %s, %llu frames, %.1f MiB; %llu failed, "
+	    "%llu frames lost, %llu with short pre-roll\n",
 	    (unsigned long long)r->rec.clips, mt_config_str(cfg, MT_CONFIG_SPOOL_PATH),
 	    (unsigned long long)r->rec.frames, (double)bytes / (1 << 20),
 	    (unsigned long long)r->rec.errors, (unsigned long long)r->rec.lost,
@@ -82,8 +84,8 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	put(&o, "signed     0 (not built yet)\n");
 	put(&o, "uploaded   0 (not built yet)\n");
 	put(&o, "watchdog   %s: fed %llu times, %llu ticks with a stale thread\n",
-	    b->watchdog_note ? b->watchdog_note : "hardware",
-	    (unsigned long long)r->watchdog_feeds, (unsigned long long)r->watchdog_missed);
+	    b->watchdog_note ? b->watchdog_note : "hardware", (unsigned long long)r->watchdog_feeds,
+	    (unsigned long long)r->watchdog_missed);
 	put(&o, "NOT BUILT YET:\n");
 	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++)
 		put(&o, "  - %s\n", missing[i]);

@@ -6,12 +6,12 @@
 
 #include <errno.h>
 
-#define MT_EBASE     (-4096)
-#define MT_ECORRUPT  (MT_EBASE - 1) /* data failed a structural check */
-#define MT_ECONFIG   (MT_EBASE - 2) /* configuration rejected */
-#define MT_EFORMAT   (MT_EBASE - 3) /* unsupported or malformed media */
-#define MT_EEND      (MT_EBASE - 4) /* end of stream (a replay ran out) */
-#define MT_ECRASHED  (MT_EBASE - 5) /* fault injection: simulated power cut */
+#define MT_EBASE    (-4096)
+#define MT_ECORRUPT (MT_EBASE - 1) /* data failed a structural check */
+#define MT_ECONFIG  (MT_EBASE - 2) /* configuration rejected */
+#define MT_EFORMAT  (MT_EBASE - 3) /* unsupported or malformed media */
+#define MT_EEND     (MT_EBASE - 4) /* end of stream (a replay ran out) */
+#define MT_ECRASHED (MT_EBASE - 5) /* fault injection: simulated power cut */
 
 /* A short, static, human-readable text for any code this project returns. */
 const char *mt_strerror(int err);

@@ -24,14 +24,14 @@ struct mt_frame {
 	uint32_t flags;
 	uint16_t width;
 	uint16_t height;
-	uint64_t seq;     /* source sequence number; gaps are drops upstream */
-	int64_t ts_us;    /* capture time, monotonic clock of the clock hal */
-	size_t size;      /* bytes used */
-	size_t capacity;  /* bytes available at data */
+	uint64_t seq;    /* source sequence number; gaps are drops upstream */
+	int64_t ts_us;   /* capture time, monotonic clock of the clock hal */
+	size_t size;     /* bytes used */
+	size_t capacity; /* bytes available at data */
 	uint8_t *data;
 	/* Called by the last put; NULL frees a frame made by mt_frame_alloc(). */
 	void (*release)(struct mt_frame *f);
-	void *owner;      /* for release(): the pool or driver buffer */
+	void *owner; /* for release(): the pool or driver buffer */
 };
 
 /* A heap frame with room for capacity bytes (data follows the header).

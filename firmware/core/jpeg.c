@@ -21,6 +21,7 @@ int mt_jpeg_probe(const uint8_t *data, size_t len, uint16_t *width, uint16_t *he
 		len--;
 	if (data[len - 2] != 0xff || data[len - 1] != 0xd9)
 		return MT_EFORMAT;
+	len -= 2; /* every segment ends before the EOI */
 
 	while (i + 4 <= len) {
 		uint8_t m;

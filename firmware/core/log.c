@@ -12,15 +12,15 @@
 #include "hal/clock.h"
 
 #define REPEAT_SLOTS 16
-#define MSG_MAX 256
+#define MSG_MAX      256
 
 struct repeat {
 	const char *tag;
 	enum mt_log_level level;
 	char msg[MSG_MAX];
-	int64_t first_us;  /* when the window started */
-	uint32_t count;    /* suppressed since the window started */
-	uint32_t age;      /* for replacing the least recently used slot */
+	int64_t first_us; /* when the window started */
+	uint32_t count;   /* suppressed since the window started */
+	uint32_t age;     /* for replacing the least recently used slot */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -132,7 +132,10 @@ enum mt_log_level mt_log_get_level(void)
 int mt_log_level_parse(const char *name, enum mt_log_level *out)
 {
 	static const char *const names[][2] = {
-		{ "err", "error" }, { "wrn", "warn" }, { "inf", "info" }, { "dbg", "debug" },
+		{ "err", "error" },
+		{ "wrn", "warn" },
+		{ "inf", "info" },
+		{ "dbg", "debug" },
 	};
 
 	for (int i = 0; i < 4; i++) {

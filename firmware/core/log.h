@@ -19,8 +19,7 @@ enum mt_log_level {
 struct mt_clock;
 
 /* Where lines go: default stderr as "W capture: text". msg has no newline. */
-typedef void (*mt_log_sink)(void *arg, enum mt_log_level level, const char *tag,
-			    const char *msg);
+typedef void (*mt_log_sink)(void *arg, enum mt_log_level level, const char *tag, const char *msg);
 
 /* Put at the top of a .c file: MT_LOG_MODULE("capture"); */
 #define MT_LOG_MODULE(name) static const char mt_log_tag[] = name

@@ -12,13 +12,15 @@
 #ifndef MT_CORE_MBEDTLS_COMPAT_H
 #define MT_CORE_MBEDTLS_COMPAT_H
 
-/* Both versions define MBEDTLS_VERSION_NUMBER here (3.x via build_info.h). */
+/* Both versions define MBEDTLS_VERSION_NUMBER here (3.x via build_info.h).
+ * The checks skip when it is not defined, which only happens to an analyser
+ * that does not read system headers (cppcheck). */
 #include <mbedtls/version.h>
 
-#if MBEDTLS_VERSION_NUMBER < 0x021C0000
+#if defined(MBEDTLS_VERSION_NUMBER) && MBEDTLS_VERSION_NUMBER < 0x021C0000
 #error "mbedTLS 2.28 or later is needed (Debian 12: libmbedtls-dev)"
 #endif
-#if MBEDTLS_VERSION_MAJOR > 3
+#if defined(MBEDTLS_VERSION_MAJOR) && MBEDTLS_VERSION_MAJOR > 3
 #error "mbedTLS 4 moved hashing and the DRBG behind PSA: port firmware/core/mbedtls_compat.h"
 #endif
 

@@ -1,11 +1,5 @@
-/* Bounded FIFO of pointers between threads.
- *
- * This is the one place in firmware/ that reads the system clock: pthreads
- * takes the timeout of pthread_cond_timedwait() as an absolute time on the
- * condvar's own clock, so the hal clock (which may be a test's manual clock)
- * cannot express it. The condvars use CLOCK_MONOTONIC so that a UTC step
- * (NTP, the station setting the time) neither stretches nor cuts a wait.
- * Queue timeouts are therefore always real time. */
+/* Bounded FIFO of pointers between threads. Timeouts are real time, on
+ * CLOCK_MONOTONIC condvars (core/wait.h says why). */
 #include "core/queue.h"
 
 #include <assert.h>
@@ -14,6 +8,7 @@
 #include <time.h>
 
 #include "core/errors.h"
+#include "core/wait.h"
 
 /* The pthread calls below cannot fail with default attributes on Linux;
  * a failure would be a programmer error (a destroyed or corrupt queue). */
@@ -25,18 +20,13 @@ static void must(int rc)
 
 void mt_queue_init(struct mt_queue *q, void **slots, size_t capacity)
 {
-	pthread_condattr_t attr;
-
 	assert(slots && capacity > 0);
 	memset(q, 0, sizeof(*q));
 	q->slots = slots;
 	q->capacity = capacity;
 	must(pthread_mutex_init(&q->lock, NULL));
-	must(pthread_condattr_init(&attr));
-	must(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
-	must(pthread_cond_init(&q->not_empty, &attr));
-	must(pthread_cond_init(&q->not_full, &attr));
-	must(pthread_condattr_destroy(&attr));
+	mt_wait_cond_init(&q->not_empty);
+	mt_wait_cond_init(&q->not_full);
 	q->live = true;
 }
 
@@ -48,17 +38,6 @@ void mt_queue_free(struct mt_queue *q)
 	must(pthread_cond_destroy(&q->not_empty));
 	must(pthread_mutex_destroy(&q->lock));
 	q->live = false;
-}
-
-static void deadline_after(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
 }
 
 /* Waits for a signal on cond (deadline NULL: without a limit). Returns true
@@ -89,7 +68,7 @@ int mt_queue_push_wait(struct mt_queue *q, void *item, int timeout_ms)
 	int ret;
 
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		mt_wait_deadline(&deadline, timeout_ms);
 	must(pthread_mutex_lock(&q->lock));
 	for (;;) {
 		if (q->closed) {
@@ -124,7 +103,7 @@ int mt_queue_pop(struct mt_queue *q, int timeout_ms, void **item)
 	int ret;
 
 	if (timeout_ms > 0)
-		deadline_after(&deadline, timeout_ms);
+		mt_wait_deadline(&deadline, timeout_ms);
 	must(pthread_mutex_lock(&q->lock));
 	for (;;) {
 		if (q->count) {

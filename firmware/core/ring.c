@@ -4,22 +4,16 @@
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/errors.h"
+#include "core/wait.h"
 
 void mt_ring_init(struct mt_ring *r, struct mt_frame **slots, uint32_t nslots, size_t max_bytes,
 		  int64_t max_age_us)
 {
-	pthread_condattr_t attr;
-
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
-	/* Waits use CLOCK_MONOTONIC so a clock step cannot stall a reader. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->grown, &attr);
-	pthread_condattr_destroy(&attr);
+	mt_wait_cond_init(&r->grown);
 	memset(slots, 0, nslots * sizeof(*slots));
 	r->slots = slots;
 	r->nslots = nslots;
@@ -96,23 +90,12 @@ int mt_ring_find(struct mt_ring *r, int64_t ts_us, uint64_t *pos)
 	return ret;
 }
 
-static void deadline(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 int mt_ring_read(struct mt_ring *r, uint64_t pos, int timeout_ms, struct mt_frame **out)
 {
 	struct timespec until;
 	int ret = 0;
 
-	deadline(&until, timeout_ms);
+	mt_wait_deadline(&until, timeout_ms);
 	pthread_mutex_lock(&r->lock);
 	while (pos >= r->head && !r->closed && ret == 0)
 		ret = pthread_cond_timedwait(&r->grown, &r->lock, &until);

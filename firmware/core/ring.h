@@ -14,12 +14,12 @@
 
 struct mt_ring {
 	pthread_mutex_t lock;
-	pthread_cond_t grown;   /* signalled on push and close */
+	pthread_cond_t grown; /* signalled on push and close */
 	struct mt_frame **slots;
 	uint32_t nslots;
-	uint64_t head;          /* position the next push gets */
-	uint64_t tail;          /* oldest position still held */
-	size_t bytes;           /* payload bytes held */
+	uint64_t head; /* position the next push gets */
+	uint64_t tail; /* oldest position still held */
+	size_t bytes;  /* payload bytes held */
 	size_t max_bytes;
 	int64_t max_age_us;
 	uint64_t evicted;

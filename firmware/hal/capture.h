@@ -13,14 +13,14 @@
 struct mt_clock;
 
 struct mt_capture_config {
-	const char *device;      /* device node, or footage path for a replay */
-	enum mt_pixfmt format;   /* asked for; the driver reports what it got */
+	const char *device;    /* device node, or footage path for a replay */
+	enum mt_pixfmt format; /* asked for; the driver reports what it got */
 	uint16_t width;
 	uint16_t height;
 	uint32_t fps;
-	uint32_t buffers;        /* driver buffers (V4L2 mmap); 0 = default */
-	struct mt_clock *clock;  /* stamps frames; must outlive the device */
-	int realtime;            /* replay: pace at fps (1) or as fast as read (0) */
+	uint32_t buffers;       /* driver buffers (V4L2 mmap); 0 = default */
+	struct mt_clock *clock; /* stamps frames; must outlive the device */
+	int realtime;           /* replay: pace at fps (1) or as fast as read (0) */
 };
 
 /* What the device actually delivers. */
@@ -32,10 +32,10 @@ struct mt_capture_format {
 };
 
 struct mt_capture_stats {
-	uint64_t frames;      /* handed out */
-	uint64_t dropped;     /* lost upstream (sequence gaps) */
-	uint64_t corrupt;     /* rejected as malformed, never handed out */
-	uint64_t restarts;    /* stream restarts after stalls or unplugs */
+	uint64_t frames;   /* handed out */
+	uint64_t dropped;  /* lost upstream (sequence gaps) */
+	uint64_t corrupt;  /* rejected as malformed, never handed out */
+	uint64_t restarts; /* stream restarts after stalls or unplugs */
 };
 
 struct mt_capture;

@@ -14,9 +14,9 @@ enum mt_clock_sync {
 };
 
 struct mt_utc {
-	int64_t unix_us;         /* microseconds since 1970-01-01 UTC */
+	int64_t unix_us; /* microseconds since 1970-01-01 UTC */
 	enum mt_clock_sync sync;
-	int64_t uncertainty_us;  /* estimated error; -1 if unknown */
+	int64_t uncertainty_us; /* estimated error; -1 if unknown */
 };
 
 struct mt_clock;

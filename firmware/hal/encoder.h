@@ -11,14 +11,14 @@
 #include "core/frame.h"
 
 struct mt_encoder_config {
-	enum mt_pixfmt in;    /* MT_FMT_YUYV or MT_FMT_NV12 */
-	enum mt_pixfmt out;   /* MT_FMT_MJPEG or MT_FMT_H264 */
+	enum mt_pixfmt in;  /* MT_FMT_YUYV or MT_FMT_NV12 */
+	enum mt_pixfmt out; /* MT_FMT_MJPEG or MT_FMT_H264 */
 	uint16_t width;
 	uint16_t height;
 	uint32_t fps;
-	uint32_t quality;     /* JPEG quality 1..100 */
-	uint32_t bitrate;     /* H.264 bits per second */
-	uint32_t gop;         /* H.264 frames between IDRs */
+	uint32_t quality; /* JPEG quality 1..100 */
+	uint32_t bitrate; /* H.264 bits per second */
+	uint32_t gop;     /* H.264 frames between IDRs */
 };
 
 struct mt_encoder;

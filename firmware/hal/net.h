@@ -16,8 +16,7 @@ struct mt_net_ops {
 	int (*connect)(struct mt_net *dev, const char *host, uint16_t port, int timeout_ms,
 		       int *conn);
 	/* mandatory: bytes sent (may be short), -EAGAIN on timeout, or an errno */
-	ssize_t (*send)(struct mt_net *dev, int conn, const void *buf, size_t len,
-			int timeout_ms);
+	ssize_t (*send)(struct mt_net *dev, int conn, const void *buf, size_t len, int timeout_ms);
 	/* mandatory: bytes received, 0 when the peer closed, -EAGAIN on timeout */
 	ssize_t (*recv)(struct mt_net *dev, int conn, void *buf, size_t len, int timeout_ms);
 	/* mandatory; safe on a connection the peer already closed */

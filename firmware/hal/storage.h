@@ -68,8 +68,7 @@ static inline ssize_t mt_storage_read(struct mt_storage *dev, int fd, void *buf,
 	return dev->ops->read(dev, fd, buf, len);
 }
 
-static inline ssize_t mt_storage_write(struct mt_storage *dev, int fd, const void *buf,
-				       size_t len)
+static inline ssize_t mt_storage_write(struct mt_storage *dev, int fd, const void *buf, size_t len)
 {
 	assert(dev->ops->write);
 	return dev->ops->write(dev, fd, buf, len);

@@ -28,8 +28,8 @@ struct mt_framediff {
 	struct mt_framediff_config cfg;
 	uint16_t width;
 	uint16_t height;
-	uint32_t seen;                      /* frames since (re)start */
-	uint16_t bg[MT_THUMB_MAX_PIXELS];   /* background, luma << 4 */
+	uint32_t seen;                    /* frames since (re)start */
+	uint16_t bg[MT_THUMB_MAX_PIXELS]; /* background, luma << 4 */
 };
 
 /* cfg is copied. */

@@ -11,7 +11,7 @@
 
 #include "core/frame.h"
 
-#define MT_THUMB_MIN_WIDTH 40
+#define MT_THUMB_MIN_WIDTH  40
 #define MT_THUMB_MAX_PIXELS (320 * 240)
 
 struct mt_thumb {

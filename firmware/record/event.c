@@ -30,7 +30,9 @@ enum mt_event_action mt_event_step(struct mt_event *e, int64_t ts_us, int motion
 		*at_us = e->run_start_us;
 		return MT_EVENT_START;
 	}
-	if (ts_us - e->last_motion_us >= e->cfg.postroll_us) {
+	/* Only a quiet frame ends an event: with a post-roll of 0 a motion
+	 * frame would otherwise stop it and the next one start it again. */
+	if (!motion && ts_us - e->last_motion_us >= e->cfg.postroll_us) {
 		e->active = 0;
 		*at_us = ts_us;
 		return MT_EVENT_STOP;

@@ -24,11 +24,11 @@ enum mt_event_action {
 struct mt_event {
 	struct mt_event_config cfg;
 	int active;
-	uint32_t run;          /* consecutive motion frames so far */
-	int64_t run_start_us;  /* time of the first frame of the run */
+	uint32_t run;         /* consecutive motion frames so far */
+	int64_t run_start_us; /* time of the first frame of the run */
 	int64_t clip_start_us;
 	int64_t last_motion_us;
-	uint64_t events;       /* started so far */
+	uint64_t events; /* started so far */
 };
 
 /* cfg is copied. */

@@ -2,10 +2,10 @@
 #include "record/recorder.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "core/errors.h"
 #include "core/log.h"
+#include "core/wait.h"
 
 MT_LOG_MODULE("recorder");
 
@@ -19,7 +19,8 @@ void mt_recorder_init(struct mt_recorder *rec, int64_t preroll_us, struct mt_rin
 	rec->on_clip = on_clip;
 	rec->cb_arg = arg;
 	pthread_mutex_init(&rec->lock, NULL);
-	pthread_cond_init(&rec->posted, NULL);
+	mt_wait_cond_init(&rec->posted);
+	rec->horizon_us = INT64_MAX;
 }
 
 void mt_recorder_free(struct mt_recorder *rec)
@@ -46,6 +47,40 @@ int mt_recorder_post(struct mt_recorder *rec, enum mt_event_action action, int64
 	}
 	pthread_mutex_unlock(&rec->lock);
 	return ret;
+}
+
+void mt_recorder_analysed(struct mt_recorder *rec, int64_t ts_us)
+{
+	pthread_mutex_lock(&rec->lock);
+	rec->horizon_us = ts_us;
+	pthread_cond_signal(&rec->posted);
+	pthread_mutex_unlock(&rec->lock);
+}
+
+/* Is f beyond what analysis has decided about? Then wait a while for it. */
+static int ahead_of_analysis(struct mt_recorder *rec, const struct mt_frame *f, int timeout_ms)
+{
+	struct timespec until;
+	int ahead;
+
+	pthread_mutex_lock(&rec->lock);
+	ahead = f->ts_us > rec->horizon_us;
+	if (ahead && timeout_ms > 0) {
+		mt_wait_deadline(&until, timeout_ms);
+		pthread_cond_timedwait(&rec->posted, &rec->lock, &until);
+	}
+	pthread_mutex_unlock(&rec->lock);
+	return ahead;
+}
+
+static int idle_and_done(struct mt_recorder *rec)
+{
+	int pending;
+
+	pthread_mutex_lock(&rec->lock);
+	pending = rec->ncmds;
+	pthread_mutex_unlock(&rec->lock);
+	return !pending && mt_ring_is_closed(rec->ring);
 }
 
 static void finish_clip(struct mt_recorder *rec)
@@ -103,10 +138,7 @@ static void apply_commands(struct mt_recorder *rec, int timeout_ms)
 
 	pthread_mutex_lock(&rec->lock);
 	if (!rec->recording && rec->ncmds == 0 && timeout_ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)timeout_ms * 1000000;
-		until.tv_sec += until.tv_nsec / 1000000000;
-		until.tv_nsec %= 1000000000;
+		mt_wait_deadline(&until, timeout_ms);
 		pthread_cond_timedwait(&rec->posted, &rec->lock, &until);
 	}
 	for (; used < rec->ncmds; used++) {
@@ -140,7 +172,7 @@ int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
 	apply_commands(rec, timeout_ms);
 	if (!rec->recording) {
 		/* Closed ring and nothing left to start: the run is over. */
-		if (mt_ring_is_closed(rec->ring) && rec->ncmds == 0)
+		if (idle_and_done(rec))
 			return MT_EEND;
 		return 0;
 	}
@@ -155,6 +187,10 @@ int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
 	}
 	if (ret == MT_EEND) {
 		finish_clip(rec);
+		return 0;
+	}
+	if (ahead_of_analysis(rec, f, timeout_ms)) {
+		mt_frame_put(f);
 		return 0;
 	}
 	if (f->ts_us > rec->end_us) {

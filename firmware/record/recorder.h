@@ -17,9 +17,9 @@
 
 struct mt_recorder_stats {
 	uint64_t clips;
-	uint64_t frames;   /* written into clips */
-	uint64_t lost;     /* evicted from the ring before they were written */
-	uint64_t errors;   /* clips that could not be written or finished */
+	uint64_t frames;        /* written into clips */
+	uint64_t lost;          /* evicted from the ring before they were written */
+	uint64_t errors;        /* clips that could not be written or finished */
 	uint64_t preroll_short; /* clips whose pre-roll the ring could not hold */
 };
 
@@ -39,6 +39,7 @@ struct mt_recorder {
 		int64_t at_us;
 	} cmds[MT_RECORDER_CMDS];
 	unsigned int ncmds;
+	int64_t horizon_us; /* newest frame time analysed; INT64_MAX: no gate */
 
 	/* writer-thread state */
 	int recording;
@@ -56,6 +57,12 @@ void mt_recorder_free(struct mt_recorder *rec);
 
 /* From the analysis thread: an mt_event_step() decision. -EAGAIN if full. */
 int mt_recorder_post(struct mt_recorder *rec, enum mt_event_action action, int64_t at_us);
+
+/* From the analysis thread: every frame up to ts_us has been analysed, so
+ * its decisions are posted. The writer writes no frame newer than this, so
+ * a clip never runs past its STOP. INT64_MAX (the initial state) lifts the
+ * gate: analysis is over, or the caller decides without it. */
+void mt_recorder_analysed(struct mt_recorder *rec, int64_t ts_us);
 
 /* From the writer thread: apply decisions, write what is due, wait up to
  * timeout_ms for more. MT_EEND once the ring is closed and all is written. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "autoconf.h"
 #include "core/config.h"
 #include "core/errors.h"
+#include "core/text.h"
 #include "linux/posix_storage.h"
 
 static char dir[64];
@@ -253,8 +255,9 @@ static void check_kconfig_block(char *block, int *seen)
 	p = strstr(block, " range ");
 	assert_non_null(p);
 	assert_int_equal(sscanf(p, " range %lld %lld", &lo, &hi), 2);
-	assert_int_equal(lo, mt_config_schema(k)->min);
-	assert_int_equal(hi, mt_config_schema(k)->max);
+	if (lo != mt_config_schema(k)->min || hi != mt_config_schema(k)->max)
+		fail_msg("%s: Kconfig says %lld..%lld, the schema %lld..%lld", key, lo, hi,
+			 (long long)mt_config_schema(k)->min, (long long)mt_config_schema(k)->max);
 }
 
 static void test_schema_matches_kconfig(void **state)
@@ -298,6 +301,51 @@ static void test_schema_matches_kconfig(void **state)
 				 seen[k]);
 	}
 	free(text);
+}
+
+/* docs/config.md has a table row for every key, with the schema's range or
+ * words, so the documentation cannot drift from the code. */
+static void test_doc_lists_every_key(void **state)
+{
+	const char *src = getenv("MT_SRCDIR");
+	char path[512], row[128], want[160];
+	size_t len;
+	char *doc;
+
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/docs/config.md", src);
+	doc = read_path(path, &len);
+	for (int k = 0; k < MT_CONFIG_NKEYS; k++) {
+		const struct mt_config_schema *s = mt_config_schema(k);
+		char *p, *end;
+
+		snprintf(row, sizeof(row), "\n| `%s` |", s->name);
+		p = strstr(doc, row);
+		if (!p)
+			fail_msg("docs/config.md: no table row for %s", s->name);
+		end = strchr(p + 1, '\n');
+		assert_non_null(end);
+		*end = 0;
+		if (s->type == MT_CONFIG_T_INT) {
+			snprintf(want, sizeof(want), "| %" PRId64 "..%" PRId64 " |", s->min,
+				 s->max);
+		} else if (s->type == MT_CONFIG_T_STR) {
+			snprintf(want, sizeof(want), "| string, ≤ %zu bytes |", s->max_len);
+		} else if (s->type == MT_CONFIG_T_ENUM) {
+			struct mt_text_buf b;
+
+			mt_text_buf_init(&b, want, sizeof(want));
+			for (int i = 0; s->words[i]; i++)
+				mt_text_printf(&b, i ? " `%s`" : "| `%s`", s->words[i]);
+			mt_text_printf(&b, " |");
+		} else {
+			snprintf(want, sizeof(want), "| bool |");
+		}
+		if (!strstr(p, want))
+			fail_msg("docs/config.md: the row of %s lacks \"%s\"", s->name, want);
+		*end = '\n';
+	}
+	free(doc);
 }
 
 static void test_good_file(void **state)
@@ -609,6 +657,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_defaults_from_kconfig),
 		T(test_schema_matches_kconfig),
+		T(test_doc_lists_every_key),
 		T(test_good_file),
 		T(test_good_variants),
 		T(test_bad_vectors),

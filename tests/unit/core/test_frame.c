@@ -10,7 +10,6 @@
 
 static int released;
 
-
 static void test_refcount_frees_on_last_put(void **state)
 {
 	struct mt_frame *f = mt_frame_alloc(100);

@@ -88,6 +88,41 @@ static void test_every_cut_rejected(void **state)
 	}
 }
 
+/* Offset just past the SOS header: the end of what the probe parses. */
+static size_t scan_start(const uint8_t *d, size_t len)
+{
+	size_t i = 2;
+
+	while (i + 4 <= len && d[i] == 0xff) {
+		size_t seg = (size_t)d[i + 2] << 8 | d[i + 3];
+
+		if (d[i + 1] == 0xda)
+			return i + 2 + seg;
+		i += 2 + seg;
+	}
+	return 0;
+}
+
+static void test_header_cut_with_eoi_rejected(void **state)
+{
+	size_t end = scan_start(jpg, jpg_len);
+
+	/* The headers cut anywhere and closed with an EOI, as a camera that
+	 * lost the middle of a frame might send: every segment length must be
+	 * checked against the data (ASan sees any read past it). */
+	assert_true(end > 100 && end < jpg_len);
+	for (size_t len = 0; len < end; len++) {
+		uint8_t *cut = malloc(len + 2);
+
+		memcpy(cut, jpg, len);
+		cut[len] = 0xff;
+		cut[len + 1] = 0xd9;
+		if (probe(cut, len + 2) != MT_EFORMAT)
+			fail_msg("headers cut at %zu of %zu, closed with EOI, accepted", len, end);
+		free(cut);
+	}
+}
+
 static void test_zero_padding_after_eoi(void **state)
 {
 	uint8_t *c = copy();
@@ -245,6 +280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_frame),
 		cmocka_unit_test(test_every_cut_rejected),
+		cmocka_unit_test(test_header_cut_with_eoi_rejected),
 		cmocka_unit_test(test_zero_padding_after_eoi),
 		cmocka_unit_test(test_missing_soi_or_eoi),
 		cmocka_unit_test(test_bad_segment_length),

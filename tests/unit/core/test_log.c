@@ -100,7 +100,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_level_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeats_counted_not_printed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_window_reprints, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_different_messages_not_merged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_different_messages_not_merged, setup,
+						teardown),
 		cmocka_unit_test(test_level_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -54,6 +55,11 @@ static void on_clip(void *arg, const struct mt_clip_info *clip)
 	fx->clips[fx->nclips++] = *clip;
 }
 
+/* Every temp folder made, removed at the end even after a failed test. */
+#define MAX_TMPS 16
+static char tmps[MAX_TMPS][64];
+static int ntmps;
+
 /* Storage, ring and a spool folder; the writer and recorder are made by
  * fx_start() so a test can put files in the spool first. */
 static void fx_init(struct fx *fx, int posix, uint32_t nslots)
@@ -63,6 +69,8 @@ static void fx_init(struct fx *fx, int posix, uint32_t nslots)
 	if (posix) {
 		strcpy(fx->tmp, "/tmp/mt-recorder-XXXXXX");
 		assert_non_null(mkdtemp(fx->tmp));
+		assert_true(ntmps < MAX_TMPS);
+		strcpy(tmps[ntmps++], fx->tmp);
 		snprintf(fx->dir, sizeof(fx->dir), "%s/" SPOOL, fx->tmp);
 		mt_posix_storage_init(&fx->px);
 		fx->st = &fx->px.dev;
@@ -99,6 +107,13 @@ static void remove_tree(const char *path)
 		}
 	closedir(d);
 	rmdir(path);
+}
+
+static int remove_tmps(void **state)
+{
+	for (int i = 0; i < ntmps; i++)
+		remove_tree(tmps[i]);
+	return 0;
 }
 
 static void fx_free(struct fx *fx)
@@ -539,6 +554,48 @@ static void test_writer_thread(void **state)
 	fx_free(&fx);
 }
 
+static void *post_later(void *arg)
+{
+	struct timespec pause = { 0, 100 * 1000000 };
+	struct fx *fx = arg;
+
+	nanosleep(&pause, NULL);
+	post(fx, MT_EVENT_START, TS(30));
+	return NULL;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_idle_poll_waits_for_a_post(void **state)
+{
+	struct fx fx;
+	pthread_t t;
+	int64_t took;
+
+	/* An idle writer sleeps in poll until a decision comes, however long
+	 * its timeout (over 2.1 s overflowed a 32-bit long on armhf). */
+	fx_init(&fx, 0, 256);
+	fx_start(&fx);
+	push_all(&fx, 0, NFRAMES);
+	assert_int_equal(pthread_create(&t, NULL, post_later, &fx), 0);
+	took = now_ms();
+	assert_int_equal(mt_recorder_poll(&fx.rec, 3000), 0);
+	took = now_ms() - took;
+	pthread_join(t, NULL);
+	if (took < 90 || took > 2500)
+		fail_msg("poll(3000) returned after %lld ms; the post came at 100 ms",
+			 (long long)took);
+	assert_true(fx.rec.recording);
+	drain(&fx);
+	fx_free(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_no_keyframe_no_clip),
 		cmocka_unit_test(test_frames_evicted_before_written_are_lost),
 		cmocka_unit_test(test_writer_thread),
+		cmocka_unit_test(test_idle_poll_waits_for_a_post),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, remove_tmps);
 }
