@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "fake/mem_storage.h"
 #include "linux/posix_storage.h"
 #include "posix_fault.h"
+#include "support.h"
 
 #define PATH "etc/matthan.conf"
 
@@ -206,18 +206,13 @@ static void test_mem_short_writes(void **state)
 
 /* ---- the same walk on real files ---- */
 
-static char dir[64];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
+static char *dir;
 
 /* Runs even when the walk failed half-way. */
 static int posix_teardown(void **state)
 {
 	pf_remove();
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return mt_test_tmpdir_remove(&dir);
 }
 
 static void test_posix_walk(void **state)
@@ -227,8 +222,7 @@ static void test_posix_walk(void **state)
 	int seen[3] = { 0 };
 	long ncalls;
 
-	strcpy(dir, "/tmp/mt-fault-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	dir = mt_test_tmpdir("fault");
 	snprintf(path, sizeof(path), "%s/matthan.conf", dir);
 	mt_posix_storage_init(&ps);
 

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +15,16 @@
 #include "core/file.h"
 #include "linux/posix_storage.h"
 #include "posix_fault.h"
+#include "support.h"
 
-static char dir[64], path[96];
+static char *dir, path[96];
 static struct mt_posix_storage ps;
 static struct mt_storage *st;
 static uint8_t old_data[3000], new_data[5000];
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static int setup(void **state)
 {
-	strcpy(dir, "/tmp/mt-fault-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	dir = mt_test_tmpdir("fault");
 	snprintf(path, sizeof(path), "%s/data.bin", dir);
 	mt_posix_storage_init(&ps);
 	st = &ps.dev;
@@ -45,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	pf_remove();
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return mt_test_tmpdir_remove(&dir);
 }
 
 /* 1 if the file holds the old bytes, 2 if the new ones; fails otherwise. */

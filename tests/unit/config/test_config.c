@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,21 +19,16 @@
 #include "core/errors.h"
 #include "core/text.h"
 #include "linux/posix_storage.h"
+#include "support.h"
 
-static char dir[64];
+static char *dir;
 static char conf[96]; /* dir/matthan.conf */
 static struct mt_posix_storage ps;
 static struct mt_storage *st;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	strcpy(dir, "/tmp/mt-config-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	dir = mt_test_tmpdir("config");
 	snprintf(conf, sizeof(conf), "%s/matthan.conf", dir);
 	mt_posix_storage_init(&ps);
 	st = &ps.dev;
@@ -44,7 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	mt_posix_syscalls_reset();
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return mt_test_tmpdir_remove(&dir);
 }
 
 /* ---- files ---- */

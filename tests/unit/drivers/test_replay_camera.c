@@ -20,11 +20,12 @@
 #include "fake/manual_clock.h"
 #include "fake/replay_avi.h"
 #include "fake/replay_camera.h"
+#include "support.h"
 
 #define NJPEG 20 /* good frames in the folder */
 #define NAVI  30
 
-static char tmp[64];
+static char *tmp;       /* the temp folder, made by group_setup() */
 static char input[256]; /* cdnet-highway/input */
 static char folder[128];
 static char avi[128];
@@ -107,8 +108,8 @@ static int group_setup(void **state)
 		return -1;
 	}
 	snprintf(input, sizeof(input), "%s/cdnet-highway/input", footage);
-	strcpy(tmp, "/tmp/mt-replay-XXXXXX");
-	if (!mkdtemp(tmp) || make_folder())
+	tmp = mt_test_tmpdir("replay");
+	if (make_folder())
 		return -1;
 	snprintf(avi, sizeof(avi), "%s/highway.avi", tmp);
 	snprintf(cmd, sizeof(cmd),
@@ -122,28 +123,9 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char sub[512];
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			remove_tree(sub);
-		}
-	closedir(d);
-	rmdir(path);
-}
-
 static int group_teardown(void **state)
 {
-	remove_tree(tmp);
+	mt_test_tmpdir_remove(&tmp);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "autoconf.h"
 #include "motion/framediff.h"
 #include "motion/thumb.h"
+#include "support.h"
 
 #define LEARN 10
 
@@ -45,26 +46,8 @@ static int teardown(void **state)
 /* Thumbnail of cdnet-highway frame n. */
 static void footage_thumb(int n, struct mt_thumb *out)
 {
-	const char *dir = getenv("MT_FOOTAGE");
-	char path[512];
-	struct mt_frame *f;
-	FILE *fp;
-	long len;
+	struct mt_frame *f = mt_test_footage_frame(n);
 
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/cdnet-highway/input/in%06d.jpg", dir, n);
-	fp = fopen(path, "rb");
-	if (!fp)
-		fail_msg("%s: cannot open (MT_FOOTAGE)", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	f = mt_frame_alloc((size_t)len);
-	assert_non_null(f);
-	assert_int_equal(fread(f->data, 1, (size_t)len, fp), len);
-	fclose(fp);
-	f->size = (size_t)len;
-	f->format = MT_FMT_MJPEG;
 	assert_int_equal(mt_thumb_make(&tn, f, out), 0);
 	mt_frame_put(f);
 }

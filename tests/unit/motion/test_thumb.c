@@ -14,6 +14,7 @@
 
 #include "core/errors.h"
 #include "motion/thumb.h"
+#include "support.h"
 
 static struct mt_thumbnailer tn;
 static struct mt_thumb th;
@@ -29,32 +30,6 @@ static int teardown(void **state)
 	mt_thumbnailer_free(&tn);
 	mt_thumbnailer_free(&tn); /* safe twice */
 	return 0;
-}
-
-static struct mt_frame *footage_frame(int n)
-{
-	const char *dir = getenv("MT_FOOTAGE");
-	char path[512];
-	struct mt_frame *f;
-	FILE *fp;
-	long len;
-
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/cdnet-highway/input/in%06d.jpg", dir, n);
-	fp = fopen(path, "rb");
-	if (!fp)
-		fail_msg("%s: cannot open (MT_FOOTAGE)", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	f = mt_frame_alloc((size_t)len);
-	assert_non_null(f);
-	assert_int_equal(fread(f->data, 1, (size_t)len, fp), len);
-	fclose(fp);
-	f->size = (size_t)len;
-	f->format = MT_FMT_MJPEG;
-	f->flags = MT_FRAME_KEY;
-	return f;
 }
 
 /* The reference: a full-size, accurate decode, each 8x8 block averaged. */
@@ -86,7 +61,7 @@ static void test_real_jpeg_is_eighth_scale(void **state)
 	uint8_t ref[40 * 30];
 
 	for (size_t k = 0; k < sizeof(frames) / sizeof(frames[0]); k++) {
-		struct mt_frame *f = footage_frame(frames[k]);
+		struct mt_frame *f = mt_test_footage_frame(frames[k]);
 		long sum = 0, sum_ref = 0, abs_diff = 0;
 		int worst = 0;
 
@@ -171,7 +146,7 @@ static void test_scale_follows_size(void **state)
 
 static void test_unreadable_frames(void **state)
 {
-	struct mt_frame *f = footage_frame(1);
+	struct mt_frame *f = mt_test_footage_frame(1);
 	size_t len = f->size;
 
 	f->format = MT_FMT_H264;
@@ -186,7 +161,7 @@ static void test_unreadable_frames(void **state)
 	f->size = len;
 	mt_frame_put(f);
 	/* The thumbnailer still works after the failures. */
-	f = footage_frame(2);
+	f = mt_test_footage_frame(2);
 	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
 	mt_frame_put(f);
 }

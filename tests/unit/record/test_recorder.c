@@ -24,6 +24,7 @@
 #include "linux/posix_storage.h"
 #include "record/event.h"
 #include "record/recorder.h"
+#include "support.h"
 
 #define T0      10000000 /* time of frame 0 */
 #define FRAME   100000   /* 10 fps */
@@ -37,7 +38,7 @@ struct fx {
 	struct mt_posix_storage px;
 	struct mt_storage *st;
 	int posix;
-	char tmp[64];
+	char *tmp; /* one of tmps[], which owns it */
 	char dir[128];
 	struct mt_frame *slots[256];
 	struct mt_ring ring;
@@ -57,7 +58,7 @@ static void on_clip(void *arg, const struct mt_clip_info *clip)
 
 /* Every temp folder made, removed at the end even after a failed test. */
 #define MAX_TMPS 16
-static char tmps[MAX_TMPS][64];
+static char *tmps[MAX_TMPS];
 static int ntmps;
 
 /* Storage, ring and a spool folder; the writer and recorder are made by
@@ -67,10 +68,9 @@ static void fx_init(struct fx *fx, int posix, uint32_t nslots)
 	memset(fx, 0, sizeof(*fx));
 	fx->posix = posix;
 	if (posix) {
-		strcpy(fx->tmp, "/tmp/mt-recorder-XXXXXX");
-		assert_non_null(mkdtemp(fx->tmp));
 		assert_true(ntmps < MAX_TMPS);
-		strcpy(tmps[ntmps++], fx->tmp);
+		fx->tmp = mt_test_tmpdir("recorder");
+		tmps[ntmps++] = fx->tmp;
 		snprintf(fx->dir, sizeof(fx->dir), "%s/" SPOOL, fx->tmp);
 		mt_posix_storage_init(&fx->px);
 		fx->st = &fx->px.dev;
@@ -90,29 +90,10 @@ static void fx_start(struct fx *fx)
 	mt_recorder_init(&fx->rec, PREROLL, &fx->ring, &fx->w, on_clip, fx);
 }
 
-static void remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char sub[512];
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			remove_tree(sub);
-		}
-	closedir(d);
-	rmdir(path);
-}
-
 static int remove_tmps(void **state)
 {
 	for (int i = 0; i < ntmps; i++)
-		remove_tree(tmps[i]);
+		mt_test_tmpdir_remove(&tmps[i]);
 	return 0;
 }
 
@@ -123,7 +104,7 @@ static void fx_free(struct fx *fx)
 	mt_clip_writer_free(&fx->w);
 	mt_ring_free(&fx->ring);
 	if (fx->posix) {
-		remove_tree(fx->tmp);
+		mt_test_remove_tree(fx->tmp);
 	} else {
 		assert_int_equal(mt_mem_storage_open_fds(&fx->mem), 0);
 		mt_mem_storage_free(&fx->mem);

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +15,15 @@
 
 #include "core/file.h"
 #include "linux/posix_storage.h"
+#include "support.h"
 
-static char dir[64];
+static char *dir;
 static struct mt_posix_storage ps;
 static struct mt_storage *st;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	strcpy(dir, "/tmp/mt-posix-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	dir = mt_test_tmpdir("posix");
 	mt_posix_storage_init(&ps);
 	st = &ps.dev;
 	return 0;
@@ -38,7 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	mt_posix_syscalls_reset();
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return mt_test_tmpdir_remove(&dir);
 }
 
 static const char *in_dir(const char *name)
