@@ -151,12 +151,12 @@ static int analysis_main(struct mt_thread *self, void *arg)
 	ret = 0;
 	a = mt_event_finish(&ev, last_ts, &at);
 	post(p, a, at);
-	mt_recorder_analysed(&p->rec, INT64_MAX);
 	mt_thumbnailer_free(&tn);
 out_free:
 	free(md);
 	free(thumb);
 	/* Only now may the writer finish: every decision has been posted. */
+	mt_recorder_analysed(&p->rec, INT64_MAX);
 	mt_ring_close(&p->ring);
 	return ret;
 }
