@@ -10,7 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 tools/deps.sh run
-tools/build.sh host >/dev/null
+mkdir -p build
+if ! tools/build.sh host >build/build-host.log 2>&1; then
+	tail -n 40 build/build-host.log
+	echo "matthan: the build failed (build/build-host.log)" >&2
+	exit 1
+fi
 footage=$(tools/footage.sh)
 
 # The replay camera plays at the footage's own rate when it has one.
@@ -38,4 +43,4 @@ for clip in "$data"/spool/clip-*.mjpeg; do
 	echo "  $(basename "$clip"): $frames frames decoded"
 	n=$((n + 1))
 done
-echo "$n clips in $data/spool; report saved to $data/report.txt"
+echo "$n clips in $data/spool (this run and earlier ones); report saved to $data/report.txt"
