@@ -1,29 +1,39 @@
 /* The device binding shared by the Linux boards (host, generic-armhf,
  * generic-arm64) until one needs its own board/<name>/board.c: the Linux
- * clock, getrandom, POSIX files as flash, a tty or pty console, and the
- * replay camera. No board driver for /dev/watchdog exists yet, so the
- * recording watchdog stands in and the report says so. */
+ * clock, getrandom, POSIX files as flash, a tty or pty console, and both
+ * cameras: V4L2 for a /dev/ device and the replay camera for footage (main
+ * picks by capture.device). No board driver for /dev/watchdog exists yet,
+ * so the recording watchdog stands in and the report says so. */
 #include "app/board.h"
 
 #include "autoconf.h"
 #include "fake/fake_watchdog.h"
-#include "fake/replay_camera.h"
 #include "linux/linux_clock.h"
 #include "linux/linux_random.h"
 #include "linux/linux_serial.h"
 #include "linux/posix_storage.h"
+#ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
+#include "fake/replay_camera.h"
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
+#include "linux/v4l2_capture.h"
+#endif
 
 static struct mt_linux_random random_dev;
 static struct mt_posix_storage storage;
-static struct mt_replay_camera camera;
 static struct mt_fake_watchdog watchdog;
 static struct mt_linux_serial console;
+#ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
+static struct mt_replay_camera replay;
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
+static struct mt_v4l2_capture v4l2;
+#endif
 
 int mt_board_init(struct mt_board *b)
 {
 	mt_linux_random_init(&random_dev);
 	mt_posix_storage_init(&storage);
-	mt_replay_camera_init(&camera);
 	mt_fake_watchdog_init(&watchdog, &mt_linux_clock);
 	mt_linux_serial_init(&console);
 
@@ -32,10 +42,17 @@ int mt_board_init(struct mt_board *b)
 		.clock = &mt_linux_clock,
 		.random = &random_dev.dev,
 		.storage = &storage.dev,
-		.capture = &camera.dev,
 		.watchdog = &watchdog.dev,
 		.console = &console.dev,
 		.watchdog_note = "recording watchdog (no /dev/watchdog driver yet)",
 	};
+#ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
+	mt_replay_camera_init(&replay);
+	b->replay = &replay.dev;
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
+	mt_v4l2_capture_init(&v4l2);
+	b->v4l2 = &v4l2.dev;
+#endif
 	return 0;
 }

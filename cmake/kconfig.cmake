@@ -52,6 +52,10 @@ if(NOT EXISTS "${MT_DOTCONFIG}" OR NOT "${mt_config_sources}" STREQUAL "${MT_CON
 	set(MT_CONFIG_SOURCES_USED "${mt_config_sources}" CACHE INTERNAL "")
 endif()
 
+# Symbols added to Kconfig since .config was made get their defaults; the
+# folder's own choices stay.
+mt_kconfig_run(-m olddefconfig ${MT_KCONFIG_ROOT})
+
 file(MAKE_DIRECTORY "${MT_GENERATED_DIR}")
 mt_kconfig_run(-m genconfig --header-path ${MT_GENERATED_DIR}/autoconf.h
 	--file-list ${CMAKE_BINARY_DIR}/kconfig-files.txt ${MT_KCONFIG_ROOT})

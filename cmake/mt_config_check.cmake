@@ -1,9 +1,11 @@
 # Configurations that cannot build, stopped at configure time with the reason.
 # Value checks that C can make live in firmware/core/config_check.h (#error).
 
-if(CONFIG_MT_CAPTURE_V4L2)
-	message(FATAL_ERROR "CONFIG_MT_CAPTURE_V4L2: the V4L2 capture driver is not built yet "
-		"(issue #3). Choose CONFIG_MT_CAPTURE_REPLAY.")
+if(CONFIG_MT_CAPTURE_V4L2 AND NOT CONFIG_MT_DRIVER_V4L2_CAPTURE)
+	message(FATAL_ERROR "CONFIG_MT_CAPTURE_V4L2 needs CONFIG_MT_DRIVER_V4L2_CAPTURE")
+endif()
+if(CONFIG_MT_CAPTURE_REPLAY AND NOT CONFIG_MT_DRIVER_REPLAY_CAMERA)
+	message(FATAL_ERROR "CONFIG_MT_CAPTURE_REPLAY needs CONFIG_MT_DRIVER_REPLAY_CAMERA")
 endif()
 if(CONFIG_MT_NET_LWIP)
 	message(FATAL_ERROR "CONFIG_MT_NET_LWIP: the lwIP network backend is not built yet. "

@@ -21,7 +21,9 @@ struct mt_board {
 	struct mt_clock *clock;
 	struct mt_random *random;
 	struct mt_storage *storage;
-	struct mt_capture *capture;
+	struct mt_capture *capture; /* the camera the recorder uses (main picks) */
+	struct mt_capture *v4l2;    /* a /dev/ camera; NULL if not built */
+	struct mt_capture *replay;  /* footage played as a camera; NULL if not built */
 	struct mt_encoder *encoder; /* NULL: frames must come compressed */
 	struct mt_watchdog *watchdog;
 	struct mt_serial *console;

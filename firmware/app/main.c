@@ -1,8 +1,10 @@
 /* matthan: the recorder daemon. Binds one board's devices, reads the runtime
  * configuration, runs the pipeline and, when the camera ends or a signal
  * stops it, prints what was recorded (and what is not built yet). */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,19 @@ static void open_console(struct mt_board *b, const struct mt_config *cfg,
 	mt_serial_write(b->console, banner, sizeof(banner) - 1);
 }
 
+/* A /dev/ path is a V4L2 camera; anything else is footage to replay. */
+static int pick_camera(struct mt_board *b, const char *device)
+{
+	bool dev = strncmp(device, "/dev/", 5) == 0;
+
+	b->capture = dev ? b->v4l2 : b->replay;
+	if (b->capture)
+		return 0;
+	fprintf(stderr, "matthan: capture.device %s: this build has no %s driver\n", device,
+		dev ? "V4L2 capture" : "replay camera");
+	return -ENODEV;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config_path = CONFIG_MT_CONFIG_PATH, *report_path = NULL;
@@ -152,6 +167,8 @@ int main(int argc, char **argv)
 	mt_config_value_format(&cfg, MT_CONFIG_LOG_LEVEL, lvl, sizeof(lvl));
 	if (mt_log_level_parse(lvl, &level) == 0)
 		mt_log_set_level(level);
+	if (pick_camera(&b, mt_config_str(&cfg, MT_CONFIG_CAPTURE_DEVICE)))
+		return 1;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -162,6 +179,13 @@ int main(int argc, char **argv)
 		return 1;
 	ret = mt_pipeline_run(&b, &cfg, &stop_requested, rep);
 	mt_log_flush();
+	if (rep->camera_error) {
+		/* the driver has said why in one line; there is nothing to report */
+		if (b.console)
+			mt_serial_close(b.console);
+		free(rep);
+		return 1;
+	}
 	if (ret)
 		MT_ERR("recorder stopped: %s", mt_strerror(ret));
 	mt_report_format(text, sizeof(text), &b, &cfg, rep);

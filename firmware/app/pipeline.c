@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/controls.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "core/queue.h"
@@ -45,6 +46,26 @@ struct pipeline {
 	struct mt_supervisor_config sup_cfg;
 	struct mt_supervisor sup;
 };
+
+/* The controls the configuration asks of the camera: power line and
+ * exposure first, then capture.controls (checked when it was set). */
+static void camera_controls(const struct mt_config *cfg, struct mt_capture_config *cc)
+{
+	int64_t power = mt_config_int(cfg, MT_CONFIG_CAPTURE_POWER_LINE);
+	int64_t exposure = mt_config_int(cfg, MT_CONFIG_CAPTURE_EXPOSURE);
+	char why[96];
+
+	cc->ncontrols = 0;
+	if (power <= 3) /* off, 50, 60, auto: V4L2's menu order; 4 = leave it */
+		cc->controls[cc->ncontrols++] =
+			(struct mt_capture_control){ "power_line_frequency", (int32_t)power };
+	if (exposure > 0) /* 1 auto, 2 manual */
+		cc->controls[cc->ncontrols++] =
+			(struct mt_capture_control){ "exposure_mode", (int32_t)exposure - 1 };
+	if (mt_controls_parse(mt_config_str(cfg, MT_CONFIG_CAPTURE_CONTROLS), cc->controls,
+			      MT_CAPTURE_MAX_CONTROLS, &cc->ncontrols, why, sizeof(why)))
+		MT_ERR("capture.controls: %s", why);
+}
 
 /* capture: camera → ring, and a reference to analysis. Never waits for
  * analysis on a live camera: a full queue costs analysis a frame, not the
@@ -214,12 +235,16 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		.width = (uint16_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_WIDTH),
 		.height = (uint16_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_HEIGHT),
 		.fps = fps,
+		.buffers = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_BUFFERS),
 		.clock = p->b->clock,
 		.realtime = p->realtime,
 	};
+	camera_controls(cfg, &p->cap_cfg);
 	ret = mt_capture_open(p->b->capture, &p->cap_cfg);
-	if (ret)
+	if (ret) {
+		p->rep->camera_error = ret;
 		return ret;
+	}
 	mt_capture_get_format(p->b->capture, &p->rep->format);
 	if (p->rep->format.format != MT_FMT_MJPEG && p->rep->format.format != MT_FMT_H264) {
 		/* Raw frames need the encoder stage (issue #5). */

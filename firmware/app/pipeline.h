@@ -28,6 +28,7 @@ struct mt_run_report {
 	int64_t run_us;
 	int64_t first_frame_us; /* capture time of the first frame (clip offsets) */
 	uint64_t watchdog_feeds;
+	int camera_error; /* the camera could not be opened: nothing ran */
 	uint64_t watchdog_missed;
 	uint32_t nclips; /* clips made (only the first MT_REPORT_CLIPS listed) */
 	struct mt_clip_info clips[MT_REPORT_CLIPS];

@@ -29,7 +29,6 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
-	"V4L2 camera driver (issue #3): only the replay camera exists",
 	"full motion engine, masks and zones (issue #4): a simple frame difference ran",
 	"fMP4 clips and encoders (issue #5): clips are raw MJPEG streams (.mjpeg)",
 	"signing, hash chain, crash-safe spool (issue #6): 0 clips signed",
@@ -57,6 +56,15 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	put(&o, "frames     %llu captured, %llu dropped by the camera, %llu corrupt (dropped)\n",
 	    (unsigned long long)r->capture.frames, (unsigned long long)r->capture.dropped,
 	    (unsigned long long)r->capture.corrupt);
+	if (r->capture.stalls || r->capture.unplugs || r->capture.renegotiations ||
+	    r->capture.ts_fixups)
+		put(&o,
+		    "           camera faults: %llu stalls, %llu unplugs (%llu reconnects), "
+		    "%llu format changes, %llu timestamps fixed\n",
+		    (unsigned long long)r->capture.stalls, (unsigned long long)r->capture.unplugs,
+		    (unsigned long long)r->capture.reconnects,
+		    (unsigned long long)r->capture.renegotiations,
+		    (unsigned long long)r->capture.ts_fixups);
 	put(&o,
 	    "motion     %llu analysed (%llu skipped: analysis busy; %llu unreadable), "
 	    "%llu with motion\n",

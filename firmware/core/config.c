@@ -304,6 +304,8 @@ static const char *value_parse(int k, const char *t, size_t n, union mt_config_v
 			snprintf(why, WHY_MAX, "too long (%zu bytes, limit %zu)", full, s->max_len);
 			return why;
 		}
+		if (s->check && (bad = s->check(buf, why, WHY_MAX)))
+			return bad;
 		memcpy(v->s, buf, full + 1);
 		return NULL;
 	case MT_CONFIG_T_INT:

@@ -18,6 +18,10 @@ enum mt_config_key {
 	MT_CONFIG_CAPTURE_FPS,
 	MT_CONFIG_CAPTURE_FORMAT,
 	MT_CONFIG_CAPTURE_REALTIME,
+	MT_CONFIG_CAPTURE_BUFFERS,
+	MT_CONFIG_CAPTURE_POWER_LINE,
+	MT_CONFIG_CAPTURE_EXPOSURE,
+	MT_CONFIG_CAPTURE_CONTROLS,
 	MT_CONFIG_RECORD_PREROLL_S,
 	MT_CONFIG_RECORD_RING_BYTES,
 	MT_CONFIG_RECORD_POSTROLL_S,
@@ -51,6 +55,8 @@ struct mt_config_schema {
 	int64_t def_int;          /* INT, BOOL; ENUM when def_str is NULL */
 	const char *def_str;      /* STR; ENUM as a word */
 	const char *help;
+	/* STR: optional check of the value's syntax; NULL or why not */
+	const char *(*check)(const char *value, char *why, size_t len);
 };
 
 #define MT_CONFIG_STR_MAX  255

@@ -7,8 +7,21 @@
 #include <string.h>
 
 #include "autoconf.h"
+#include "core/controls.h"
 
 static const char *const format_words[] = { "mjpeg", "yuyv", "nv12", "h264", NULL };
+/* The values of V4L2's power line menu: 0 off, 1 50 Hz, 2 60 Hz, 3 auto. */
+static const char *const power_words[] = { "off", "50", "60", "auto", "camera", NULL };
+static const char *const exposure_words[] = { "camera", "auto", "manual", NULL };
+
+static const char *check_controls(const char *value, char *why, size_t len)
+{
+	struct mt_capture_control c[MT_CAPTURE_MAX_CONTROLS];
+	uint32_t n = 0;
+
+	return mt_controls_parse(value, c, MT_CAPTURE_MAX_CONTROLS, &n, why, len);
+}
+
 /* The order of enum mt_log_level. */
 static const char *const level_words[] = { "err", "wrn", "inf", "dbg", NULL };
 
@@ -19,6 +32,8 @@ static const char *const level_words[] = { "err", "wrn", "inf", "dbg", NULL };
 #define BOOL(n, d, h) { .name = n, .type = MT_CONFIG_T_BOOL, .max = 1, .def_int = d, .help = h }
 #define STR(n, len, d, h)                                                                         \
 	{ .name = n, .type = MT_CONFIG_T_STR, .max_len = len, .def_str = d, .help = h }
+#define STRC(n, len, d, h, c)                                                                     \
+	{ .name = n, .type = MT_CONFIG_T_STR, .max_len = len, .def_str = d, .help = h, .check = c }
 #define ENUM(n, w, di, ds, h)                                                                     \
 	{ .name = n, .type = MT_CONFIG_T_ENUM, .words = w, .def_int = di, .def_str = ds, .help = h }
 
@@ -37,6 +52,17 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"frame format: mjpeg and h264 are recorded as they come, yuyv and nv12 encoded"),
 	[MT_CONFIG_CAPTURE_REALTIME] = BOOL("capture.realtime", 1,
 		"replay camera: pace frames at capture.fps (false: as fast as they are read)"),
+	[MT_CONFIG_CAPTURE_BUFFERS] = INT("capture.buffers", 2, 32, CONFIG_MT_CAPTURE_BUFFERS,
+		"V4L2 camera: mmap buffers the driver fills while we work"),
+	[MT_CONFIG_CAPTURE_POWER_LINE] = ENUM("capture.power_line_hz", power_words, 0,
+		CONFIG_MT_CAPTURE_POWER_LINE,
+		"mains frequency the camera cancels flicker for (50 in Viet Nam), or off/auto/camera"),
+	[MT_CONFIG_CAPTURE_EXPOSURE] = ENUM("capture.exposure", exposure_words, 0,
+		CONFIG_MT_CAPTURE_EXPOSURE,
+		"exposure mode: auto, manual, or camera (leave the camera's setting)"),
+	[MT_CONFIG_CAPTURE_CONTROLS] = STRC("capture.controls", 255,
+		CONFIG_MT_CAPTURE_CONTROLS,
+		"more camera controls by name, e.g. brightness=140, contrast=40", check_controls),
 	[MT_CONFIG_RECORD_PREROLL_S] = INT("record.preroll_s", 0, 60, CONFIG_MT_PREROLL_SECONDS,
 		"seconds before the trigger kept in every clip"),
 	[MT_CONFIG_RECORD_RING_BYTES] = INT("record.ring_bytes", 262144, 268435456,
@@ -74,6 +100,7 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 /* A Kconfig string too long for its key stops the build. */
 _Static_assert(sizeof(CONFIG_MT_CAPTURE_DEVICE) <= 256, "CONFIG_MT_CAPTURE_DEVICE too long");
 _Static_assert(sizeof(CONFIG_MT_CONSOLE_DEVICE) <= 128, "CONFIG_MT_CONSOLE_DEVICE too long");
+_Static_assert(sizeof(CONFIG_MT_CAPTURE_CONTROLS) <= 256, "CONFIG_MT_CAPTURE_CONTROLS too long");
 _Static_assert(sizeof(CONFIG_MT_SPOOL_PATH) <= 256, "CONFIG_MT_SPOOL_PATH too long");
 
 const struct mt_config_schema *mt_config_schema(enum mt_config_key k)

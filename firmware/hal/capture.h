@@ -12,6 +12,17 @@
 
 struct mt_clock;
 
+/* A camera control to set at open (and again after a reconnect). Names are
+ * the kernel's, lower case with '_' ("power_line_frequency"), plus
+ * "exposure_mode" (0 auto, 1 manual) which maps onto whichever automatic
+ * exposure the camera offers. */
+struct mt_capture_control {
+	char name[32];
+	int32_t value;
+};
+
+#define MT_CAPTURE_MAX_CONTROLS 16
+
 struct mt_capture_config {
 	const char *device;    /* device node, or footage path for a replay */
 	enum mt_pixfmt format; /* asked for; the driver reports what it got */
@@ -21,6 +32,9 @@ struct mt_capture_config {
 	uint32_t buffers;       /* driver buffers (V4L2 mmap); 0 = default */
 	struct mt_clock *clock; /* stamps frames; must outlive the device */
 	int realtime;           /* replay: pace at fps (1) or as fast as read (0) */
+	int loop;               /* replay: wrap around at the end (1) or MT_EEND (0) */
+	struct mt_capture_control controls[MT_CAPTURE_MAX_CONTROLS];
+	uint32_t ncontrols;
 };
 
 /* What the device actually delivers. */
@@ -32,11 +46,20 @@ struct mt_capture_format {
 };
 
 struct mt_capture_stats {
-	uint64_t frames;   /* handed out */
-	uint64_t dropped;  /* lost upstream (sequence gaps) */
-	uint64_t corrupt;  /* rejected as malformed, never handed out */
-	uint64_t restarts; /* stream restarts after stalls or unplugs */
+	uint64_t frames;         /* handed out */
+	uint64_t dropped;        /* lost upstream (sequence gaps) */
+	uint64_t corrupt;        /* rejected as malformed, never handed out */
+	uint64_t restarts;       /* stream restarts after stalls or unplugs */
+	uint64_t stalls;         /* no frame for MT_CAPTURE_STALL_MS while streaming */
+	uint64_t unplugs;        /* device gone (ENODEV, EIO) */
+	uint64_t reconnects;     /* device back, format restored */
+	uint64_t renegotiations; /* format changed under us and was renegotiated */
+	uint64_t ts_fixups;      /* timestamps that went backwards, moved forward */
+	uint64_t loops;          /* replay: times the footage wrapped around */
 };
+
+/* A streaming device that delivers nothing for this long is restarted. */
+#define MT_CAPTURE_STALL_MS 2000
 
 struct mt_capture;
 
