@@ -4,6 +4,7 @@
 #   tools/deps.sh run     build and run the recorder on board/host
 #   tools/deps.sh test    everything the whole test suite needs (host,
 #                         sanitizers, armhf and arm64 under qemu-user, linters)
+#   tools/deps.sh bench   what bench/*/run.sh need (valgrind, perf, GNU time)
 #
 # Nothing else is assumed to be on the machine. Runs apt-get only when a
 # package is missing.
@@ -15,11 +16,13 @@ media="ffmpeg"
 cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstrap \
 debian-archive-keyring"
 lint="cppcheck clang-format"
+bench="valgrind linux-perf time"
 
 case "${1:-}" in
 run) want="$build $media" ;;
 test) want="$build $media $cross $lint" ;;
-*) echo "usage: tools/deps.sh run|test" >&2; exit 2 ;;
+bench) want="$build $media $bench" ;;
+*) echo "usage: tools/deps.sh run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
