@@ -216,8 +216,7 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	char fmt[16];
 	int64_t preroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_PREROLL_S) * 1000000;
 	uint32_t fps = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_FPS);
-	/* Slots for the ring: pre-roll plus a margin for the writer to lag. */
-	uint32_t nslots = (uint32_t)((preroll_us / 1000000 + 4) * fps);
+	uint32_t nslots;
 	int ret;
 
 	p->sup_cfg =
@@ -238,6 +237,7 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		.buffers = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_BUFFERS),
 		.clock = p->b->clock,
 		.realtime = p->realtime,
+		.loop = mt_config_bool(cfg, MT_CONFIG_CAPTURE_LOOP),
 	};
 	camera_controls(cfg, &p->cap_cfg);
 	ret = mt_capture_open(p->b->capture, &p->cap_cfg);
@@ -253,6 +253,11 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		return MT_EFORMAT;
 	}
 
+	/* Slots for the ring: pre-roll plus a margin for the writer to lag, at
+	 * the rate the camera really runs (a file may have its own). */
+	if (p->rep->format.fps > fps)
+		fps = p->rep->format.fps;
+	nslots = (uint32_t)((preroll_us / 1000000 + 4) * fps);
 	p->ring_slots = calloc(nslots, sizeof(*p->ring_slots));
 	if (!p->ring_slots)
 		return -ENOMEM;

@@ -40,7 +40,7 @@ static const char *const level_words[] = { "err", "wrn", "inf", "dbg", NULL };
 /* Ranges are those of firmware/Kconfig (test_config checks that they agree). */
 static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 	[MT_CONFIG_CAPTURE_DEVICE] = STR("capture.device", 255, CONFIG_MT_CAPTURE_DEVICE,
-		"camera: a V4L2 device, or the replay camera's JPEG folder or MJPEG .avi"),
+		"camera: a V4L2 device (/dev/...), or footage for the replay camera"),
 	[MT_CONFIG_CAPTURE_WIDTH] = INT("capture.width", 64, 4096, CONFIG_MT_CAPTURE_WIDTH,
 		"frame width asked of the camera (pixels)"),
 	[MT_CONFIG_CAPTURE_HEIGHT] = INT("capture.height", 48, 2160, CONFIG_MT_CAPTURE_HEIGHT,
@@ -51,7 +51,9 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		CONFIG_MT_CAPTURE_FORMAT_NAME,
 		"frame format: mjpeg and h264 are recorded as they come, yuyv and nv12 encoded"),
 	[MT_CONFIG_CAPTURE_REALTIME] = BOOL("capture.realtime", 1,
-		"replay camera: pace frames at capture.fps (false: as fast as they are read)"),
+		"replay camera: pace frames at the footage's rate (false: as fast as read)"),
+	[MT_CONFIG_CAPTURE_LOOP] = BOOL("capture.loop", 0,
+		"replay camera: start the footage again at its end (false: stop there)"),
 	[MT_CONFIG_CAPTURE_BUFFERS] = INT("capture.buffers", 2, 32, CONFIG_MT_CAPTURE_BUFFERS,
 		"V4L2 camera: mmap buffers the driver fills while we work"),
 	[MT_CONFIG_CAPTURE_POWER_LINE] = ENUM("capture.power_line_hz", power_words, 0,

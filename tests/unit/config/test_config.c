@@ -285,8 +285,9 @@ static void test_schema_matches_kconfig(void **state)
 	check_kconfig_block(block, seen);
 	assert_true(nblocks > 20);
 	for (int k = 0; k < MT_CONFIG_NKEYS; k++) {
-		/* these three have no build-time option */
-		bool runtime_only = k == MT_CONFIG_CAPTURE_REALTIME || k == MT_CONFIG_DEVICE_ID ||
+		/* these have no build-time option */
+		bool runtime_only = k == MT_CONFIG_CAPTURE_REALTIME ||
+				    k == MT_CONFIG_CAPTURE_LOOP || k == MT_CONFIG_DEVICE_ID ||
 				    k == MT_CONFIG_DEVICE_LOCATION;
 		int expect = runtime_only ? 0 : 1;
 

@@ -1,8 +1,10 @@
 /* Replay camera on real footage: a folder of cdnet-highway JPEGs (with a
- * corrupt one and files that are not JPEG images) and an MJPEG AVI made from
- * them by ffmpeg. Frames come in name or file order, byte for byte, paced on
- * the manual clock; corrupt frames are counted and skipped; a truncated AVI
- * gives the frames before the cut; what is not footage does not open. */
+ * corrupt one, one that cannot be opened and files that are not images) and
+ * an MJPEG AVI made from them by ffmpeg. Frames come in name or file order,
+ * byte for byte, paced on the manual clock at the AVI's own rate or the
+ * configured one; corrupt frames are counted and skipped without a sequence
+ * gap; a truncated AVI gives the frames before the cut; looping wraps with
+ * sequence and time going on; what is not footage does not open. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +23,15 @@
 #include "fake/manual_clock.h"
 #include "fake/replay_avi.h"
 #include "fake/replay_camera.h"
+#include "replay_helpers.h"
 #include "support.h"
 
 #define NJPEG 20 /* good frames in the folder */
 #define NAVI  30
 
-static char *tmp;       /* the temp folder, made by group_setup() */
-static char input[256]; /* cdnet-highway/input */
+static char *tmp;        /* the temp folder, made by group_setup() */
+static char tmpdir[128]; /* $TMPDIR of the camera's conversions, in tmp */
+static char input[256];  /* cdnet-highway/input */
 static char folder[128];
 static char avi[128];
 
@@ -34,41 +39,15 @@ static struct mt_manual_clock clk;
 static struct mt_replay_camera cam;
 static struct mt_capture_config cfg;
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!fp)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	*len = buf ? fread(buf, 1, (size_t)n, fp) : 0;
-	fclose(fp);
-	return buf;
-}
-
-static int write_all(const char *path, const void *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-	int ok = fp && fwrite(data, 1, len, fp) == len;
-
-	if (fp)
-		ok = fclose(fp) == 0 && ok;
-	return ok ? 0 : -1;
-}
-
 static void source_path(int n, char *out, size_t size)
 {
 	snprintf(out, size, "%s/in%06d.jpg", input, n);
 }
 
 /* The folder: in000001.jpg .. in000019.jpg and in000020.JPEG (links to the
- * footage), in000005x.jpg (a JPEG cut short: sorts between 5 and 6), and
- * in000003.txt (a real JPEG, but not named as one). */
+ * footage), in000005x.jpg (a JPEG cut short: sorts between 5 and 6),
+ * in000007x.jpg (a dangling link: cannot be read) and in000003.txt (a real
+ * JPEG, but not named as one). */
 static int make_folder(void)
 {
 	char src[384], dst[384];
@@ -85,14 +64,17 @@ static int make_folder(void)
 			return -1;
 	}
 	source_path(5, src, sizeof(src));
-	data = read_all(src, &len);
+	data = rt_read_all(src, &len);
 	if (!data || len < 4000)
 		return -1;
 	snprintf(dst, sizeof(dst), "%s/in000005x.jpg", folder);
-	if (write_all(dst, data, 4000))
+	if (rt_write_all(dst, data, 4000))
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/in000007x.jpg", folder); /* cannot be opened */
+	if (symlink("/nonexistent/in000007x.jpg", dst))
 		return -1;
 	snprintf(dst, sizeof(dst), "%s/in000003.txt", folder);
-	if (write_all(dst, data, len))
+	if (rt_write_all(dst, data, len))
 		return -1;
 	free(data);
 	return 0;
@@ -109,11 +91,15 @@ static int group_setup(void **state)
 	}
 	snprintf(input, sizeof(input), "%s/cdnet-highway/input", footage);
 	tmp = mt_test_tmpdir("replay");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmpdir", tmp);
+	if (mkdir(tmpdir, 0755) || setenv("TMPDIR", tmpdir, 1))
+		return -1;
 	if (make_folder())
 		return -1;
 	snprintf(avi, sizeof(avi), "%s/highway.avi", tmp);
 	snprintf(cmd, sizeof(cmd),
-		 "ffmpeg -nostdin -loglevel error -i '%s/in%%06d.jpg' -frames:v %d -c:v copy "
+		 "ffmpeg -nostdin -loglevel error -framerate 25 -i '%s/in%%06d.jpg' -frames:v %d "
+		 "-c:v copy "
 		 "-f avi '%s'",
 		 input, NAVI, avi);
 	if (system(cmd) != 0) {
@@ -157,7 +143,7 @@ static void assert_is_source(const struct mt_frame *f, int n)
 	uint8_t *want;
 
 	source_path(n, path, sizeof(path));
-	want = read_all(path, &len);
+	want = rt_read_all(path, &len);
 	assert_non_null(want);
 	assert_int_equal(f->size, len);
 	assert_memory_equal(f->data, want, len);
@@ -169,10 +155,10 @@ static void assert_is_source(const struct mt_frame *f, int n)
 	free(want);
 }
 
-/* Name-order index of good frame n in the folder (the corrupt one is 5). */
+/* Name-order slot of good frame n in the folder (the broken ones are 5, 8). */
 static uint64_t folder_seq(int n)
 {
-	return n <= 5 ? (uint64_t)n - 1 : (uint64_t)n;
+	return n <= 5 ? (uint64_t)n - 1 : n <= 7 ? (uint64_t)n : (uint64_t)n + 1;
 }
 
 static void test_folder_in_name_order(void **state)
@@ -193,22 +179,85 @@ static void test_folder_in_name_order(void **state)
 		f = NULL;
 		assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
 		assert_is_source(f, n);
-		assert_int_equal(f->seq, folder_seq(n));
+		assert_int_equal(f->seq, n - 1); /* the corrupt one takes no number */
+		/* As fast as read: the footage's time line, the corrupt one's
+		 * slot left empty. */
+		assert_int_equal(f->ts_us, (int64_t)folder_seq(n) * 100000);
 		mt_frame_put(f);
 	}
 	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), MT_EEND);
 	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), MT_EEND);
 	assert_int_equal(mt_capture_get_stats(&cam.dev, &st), 0);
 	assert_int_equal(st.frames, NJPEG);
-	assert_int_equal(st.corrupt, 1);
+	assert_int_equal(st.corrupt, 2);
+	assert_int_equal(st.loops, 0);
 	assert_int_equal(mt_capture_stop(&cam.dev), 0);
 	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), -EINVAL); /* stopped */
 
-	/* A restart plays it again from the first frame. */
+	/* A restart plays it again from the first frame; sequence and time go
+	 * on from where they were, though the manual clock did not move. */
 	assert_int_equal(mt_capture_start(&cam.dev), 0);
 	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
 	assert_is_source(f, 1);
+	assert_int_equal(f->seq, NJPEG);
+	assert_int_equal(f->ts_us, (int64_t)folder_seq(NJPEG) * 100000 + 1);
 	mt_frame_put(f);
+}
+
+/* Looping as fast as read: pass after pass of the same bytes, the broken
+ * frames counted each time, sequence and footage time going on. */
+static void test_loop(void **state)
+{
+	const int64_t pass_us = (NJPEG + 2) * 100000; /* 22 slots of 100 ms */
+	struct mt_capture_stats st;
+	struct mt_frame *f;
+
+	cfg.device = folder;
+	cfg.loop = 1;
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	for (int k = 0; k <= 3 * NJPEG; k++) {
+		int n = k % NJPEG + 1;
+
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
+		assert_is_source(f, n);
+		assert_int_equal(f->seq, k);
+		assert_int_equal(f->ts_us, (k / NJPEG) * pass_us + (int64_t)folder_seq(n) * 100000);
+		mt_frame_put(f);
+		assert_int_equal(mt_capture_get_stats(&cam.dev, &st), 0);
+		assert_int_equal(st.loops, (uint64_t)(k / NJPEG));
+	}
+	assert_int_equal(st.frames, 3 * NJPEG + 1);
+	assert_int_equal(st.corrupt, 3 * 2);
+}
+
+/* Looping on the clock: the wrap costs no more than one frame's time. */
+static void test_loop_realtime(void **state)
+{
+	int64_t t0 = 5000000, prev = 0;
+	struct mt_capture_stats st;
+	struct mt_frame *f;
+
+	cfg.device = avi; /* 25 fps, 30 frames */
+	cfg.loop = 1;
+	cfg.realtime = 1;
+	mt_manual_clock_set(&clk, t0);
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	for (int k = 0; k < 2 * NAVI + 5; k++) {
+		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);
+		assert_is_source(f, k % NAVI + 1);
+		assert_int_equal(f->seq, k);
+		assert_int_equal(f->ts_us, t0 + (int64_t)k * 40000);
+		if (k)
+			assert_int_equal(f->ts_us - prev, 40000);
+		prev = f->ts_us;
+		mt_frame_put(f);
+	}
+	assert_int_equal(mt_capture_get_stats(&cam.dev, &st), 0);
+	assert_int_equal(st.loops, 2);
+	assert_int_equal(st.corrupt, 0);
+	assert_int_equal(st.ts_fixups, 0);
 }
 
 static void test_realtime_pacing(void **state)
@@ -224,10 +273,10 @@ static void test_realtime_pacing(void **state)
 	for (int n = 1; n <= NJPEG; n++) {
 		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);
 		/* Each frame is due 1/fps after the one before it in the
-		 * folder; the corrupt one leaves its slot empty. */
+		 * folder; a broken one leaves its slot empty. */
 		assert_int_equal(f->ts_us, t0 + (int64_t)folder_seq(n) * 100000);
 		if (n > 1)
-			assert_int_equal(f->ts_us - prev, n == 6 ? 200000 : 100000);
+			assert_int_equal(f->ts_us - prev, n == 6 || n == 8 ? 200000 : 100000);
 		assert_int_equal(mt_clock_mono_us(&clk.dev), f->ts_us);
 		prev = f->ts_us;
 		mt_frame_put(f);
@@ -264,17 +313,19 @@ static void test_avi_frames(void **state)
 	struct mt_frame *f;
 
 	cfg.device = avi;
-	cfg.realtime = 1;
+	cfg.realtime = 1; /* cfg.fps is 10; the file's own 25 fps wins */
 	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
 	assert_int_equal(mt_capture_get_format(&cam.dev, &fmt), 0);
+	assert_int_equal(fmt.format, MT_FMT_MJPEG);
 	assert_int_equal(fmt.width, 320);
 	assert_int_equal(fmt.height, 240);
+	assert_int_equal(fmt.fps, 25);
 	assert_int_equal(mt_capture_start(&cam.dev), 0);
 	for (int n = 1; n <= NAVI; n++) {
 		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);
 		assert_is_source(f, n); /* ffmpeg -c:v copy keeps the bytes */
 		assert_int_equal(f->seq, n - 1);
-		assert_int_equal(f->ts_us, (int64_t)(n - 1) * 100000);
+		assert_int_equal(f->ts_us, (int64_t)(n - 1) * 40000);
 		mt_frame_put(f);
 	}
 	assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), MT_EEND);
@@ -285,20 +336,30 @@ static void test_avi_frames(void **state)
 
 static void test_avi_index(void **state)
 {
-	struct mt_replay_item *items = NULL;
-	size_t n = 0;
-	FILE *fp = fopen(avi, "rb");
+	struct mt_replay_avi_info info;
+	struct mt_replay_index idx;
+	int fd = open(avi, O_RDONLY);
 
-	assert_non_null(fp);
-	assert_int_equal(mt_replay_avi_index(fp, &items, &n), 0);
-	assert_int_equal(n, NAVI);
-	for (size_t i = 0; i < n; i++) {
-		assert_null(items[i].path);
+	assert_true(fd >= 0);
+	mt_replay_index_init(&idx);
+	assert_int_equal(mt_replay_avi_index(fd, &info, &idx), 0);
+	assert_string_equal(info.codec, "MJPG");
+	assert_true(mt_replay_avi_is_mjpeg(&info));
+	assert_int_equal(info.width, 320);
+	assert_int_equal(info.height, 240);
+	assert_int_equal(idx.rate_num / idx.rate_den, 25);
+	assert_int_equal(idx.rate_num % idx.rate_den, 0);
+	assert_int_equal(idx.n, NAVI);
+	for (size_t i = 0; i < idx.n; i++) {
+		assert_null(idx.items[i].path);
 		if (i)
-			assert_true(items[i].offset >= items[i - 1].offset + items[i - 1].size + 8);
+			assert_true(idx.items[i].offset >=
+				    idx.items[i - 1].offset + idx.items[i - 1].size + 8);
 	}
-	free(items);
-	fclose(fp);
+	mt_replay_index_free(&idx);
+	mt_replay_index_free(&idx); /* safe twice */
+	mt_replay_index_free(NULL);
+	close(fd);
 }
 
 /* Play path to its end: frames handed out and corrupt ones counted. */
@@ -329,17 +390,21 @@ static int play(const char *path, int *frames, uint64_t *corrupt)
 
 static void test_truncated_avi(void **state)
 {
-	struct mt_replay_item *items = NULL;
-	size_t nitems = 0, len = 0;
-	uint8_t *data = read_all(avi, &len);
-	FILE *fp = fopen(avi, "rb");
+	struct mt_replay_avi_info info;
+	struct mt_replay_index idx;
+	const struct mt_replay_item *items;
+	size_t len = 0;
+	uint8_t *data = rt_read_all(avi, &len);
+	int fd = open(avi, O_RDONLY);
 	char cut_path[160];
 
 	assert_non_null(data);
-	assert_non_null(fp);
-	assert_int_equal(mt_replay_avi_index(fp, &items, &nitems), 0);
-	fclose(fp);
-	assert_int_equal(nitems, NAVI);
+	assert_true(fd >= 0);
+	mt_replay_index_init(&idx);
+	assert_int_equal(mt_replay_avi_index(fd, &info, &idx), 0);
+	close(fd);
+	assert_int_equal(idx.n, NAVI);
+	items = idx.items;
 	snprintf(cut_path, sizeof(cut_path), "%s/cut.avi", tmp);
 
 	struct {
@@ -361,7 +426,7 @@ static void test_truncated_avi(void **state)
 		int frames = -1;
 		uint64_t corrupt = 99;
 
-		assert_int_equal(write_all(cut_path, data, cuts[k].at), 0);
+		assert_int_equal(rt_write_all(cut_path, data, cuts[k].at), 0);
 		assert_int_equal(play(cut_path, &frames, &corrupt), 0);
 		if (frames != cuts[k].frames || corrupt != (uint64_t)cuts[k].corrupt)
 			fail_msg("cut at %llu: %d frames, %llu corrupt; expected %d, %d",
@@ -370,11 +435,11 @@ static void test_truncated_avi(void **state)
 	}
 
 	/* Cut inside the first frame: nothing whole to play. */
-	assert_int_equal(write_all(cut_path, data, items[0].offset + 5000), 0);
+	assert_int_equal(rt_write_all(cut_path, data, items[0].offset + 5000), 0);
 	mt_replay_camera_init(&cam);
 	cfg.device = cut_path;
 	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
-	free(items);
+	mt_replay_index_free(&idx);
 	free(data);
 }
 
@@ -394,20 +459,31 @@ static void test_not_footage(void **state)
 		{ "short.avi", "RIFF", 4 },
 	};
 	char path[256], src[384];
+	struct mt_frame *f;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", tmp, files[i].name);
-		assert_int_equal(write_all(path, files[i].data, files[i].len), 0);
+		assert_int_equal(rt_write_all(path, files[i].data, files[i].len), 0);
 		mt_replay_camera_init(&cam);
 		cfg.device = path;
 		if (mt_capture_open(&cam.dev, &cfg) != MT_EFORMAT)
 			fail_msg("%s opened", files[i].name);
 	}
 
-	/* A single JPEG is not a folder or an AVI. */
+	/* Each failed (ffmpeg was tried on all but nomovi.avi, a RIFF AVI
+	 * without a video stream) and left no temp folder behind. */
+	assert_int_equal(rt_count_entries(tmpdir, "mt-replay-"), 0);
+
+	/* A single JPEG is an MJPEG stream of one frame. */
 	source_path(1, src, sizeof(src));
 	cfg.device = src;
-	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
+	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
+	assert_int_equal(mt_capture_start(&cam.dev), 0);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), 0);
+	assert_is_source(f, 1);
+	mt_frame_put(f);
+	assert_int_equal(mt_capture_dequeue(&cam.dev, 0, &f), MT_EEND);
+	mt_capture_close(&cam.dev);
 
 	/* A folder with no JPEG, or only a broken one. */
 	snprintf(path, sizeof(path), "%s/empty", tmp);
@@ -415,7 +491,7 @@ static void test_not_footage(void **state)
 	cfg.device = path;
 	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
 	snprintf(src, sizeof(src), "%s/broken.jpg", path);
-	assert_int_equal(write_all(src, "\xff\xd8\xff\xe0\x00\x10JFIF", 10), 0);
+	assert_int_equal(rt_write_all(src, "\xff\xd8\xff\xe0\x00\x10JFIF", 10), 0);
 	assert_int_equal(mt_capture_open(&cam.dev, &cfg), MT_EFORMAT);
 
 	snprintf(path, sizeof(path), "%s/missing", tmp);
@@ -448,6 +524,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_folder_in_name_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realtime_pacing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realtime_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_realtime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_avi_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_avi_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_avi, setup, teardown),
