@@ -582,7 +582,8 @@ static int open_device(struct mt_v4l2_capture *cam, const struct mt_v4l2_mode *a
 	memset(&cap, 0, sizeof(cap));
 	ret = xioctl(cam, VIDIOC_QUERYCAP, &cap);
 	if (ret < 0) {
-		if (ret == -ENOTTY || ret == -EINVAL)
+		/* ENOSYS: what qemu-user answers for an ioctl it does not know */
+		if (ret == -ENOTTY || ret == -EINVAL || ret == -ENOSYS)
 			MT_ERR("%s is not a V4L2 device", path);
 		goto fail;
 	}
