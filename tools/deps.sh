@@ -15,7 +15,7 @@ libmbedtls-dev libturbojpeg0-dev libcmocka-dev libcjson-dev"
 media="ffmpeg"
 cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstrap \
 debian-archive-keyring"
-lint="cppcheck clang-format"
+lint="cppcheck clang-format openssl"
 bench="valgrind linux-perf time"
 
 case "${1:-}" in

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FILE_MODE 0644
-#define DIR_MODE  0755
+#define FILE_MODE    0644
+#define PRIVATE_MODE 0600 /* MT_O_PRIVATE: key files */
+#define DIR_MODE     0755
 
 static int real_open(const char *path, int flags, mode_t mode)
 {
@@ -84,7 +85,7 @@ static int posix_open(struct mt_storage *dev, const char *path, unsigned int fla
 	oflags |= (flags & MT_O_EXCL) ? O_EXCL : 0;
 	oflags |= (flags & MT_O_APPEND) ? O_APPEND : 0;
 
-	RETRY(r, SYS->open(path, oflags, FILE_MODE));
+	RETRY(r, SYS->open(path, oflags, (flags & MT_O_PRIVATE) ? PRIVATE_MODE : FILE_MODE));
 	if (r < 0)
 		return -errno;
 	*fd = r;

@@ -95,6 +95,9 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"this box's id, set at enrollment"),
 	[MT_CONFIG_DEVICE_LOCATION] = STR("device.location", 127, "",
 		"location label written into every clip's manifest"),
+	[MT_CONFIG_EVIDENCE_CHECKPOINT_S] = INT("evidence.checkpoint_s", 1, 60,
+		CONFIG_MT_EVIDENCE_CHECKPOINT_SECONDS,
+		"media seconds between signed checkpoints of a clip's hash chain"),
 };
 /* clang-format on */
 /* clang-format on */

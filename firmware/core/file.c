@@ -120,7 +120,8 @@ int mt_file_dirname(const char *path, char *dir, size_t len)
 	return 0;
 }
 
-int mt_file_replace(struct mt_storage *st, const char *path, const void *data, size_t len)
+static int replace(struct mt_storage *st, const char *path, const void *data, size_t len,
+		   unsigned int extra_flags)
 {
 	size_t plen = strlen(path);
 	char *tmp, *dir;
@@ -136,7 +137,13 @@ int mt_file_replace(struct mt_storage *st, const char *path, const void *data, s
 	if (ret)
 		goto out_free_names;
 
-	ret = mt_storage_open(st, tmp, MT_O_WRITE | MT_O_CREATE | MT_O_TRUNC, &fd);
+	if (extra_flags & MT_O_PRIVATE) {
+		ret = mt_storage_remove(st, tmp);
+		if (ret && ret != -ENOENT)
+			goto out_free_names;
+		extra_flags |= MT_O_EXCL;
+	}
+	ret = mt_storage_open(st, tmp, MT_O_WRITE | MT_O_CREATE | MT_O_TRUNC | extra_flags, &fd);
 	if (ret)
 		goto out_free_names;
 	ret = mt_file_write_all(st, fd, data, len);
@@ -166,4 +173,14 @@ out_free_names:
 	free(dir);
 	free(tmp);
 	return ret;
+}
+
+int mt_file_replace(struct mt_storage *st, const char *path, const void *data, size_t len)
+{
+	return replace(st, path, data, len, 0);
+}
+
+int mt_file_replace_private(struct mt_storage *st, const char *path, const void *data, size_t len)
+{
+	return replace(st, path, data, len, MT_O_PRIVATE);
 }

@@ -31,6 +31,11 @@ int mt_file_read_all(struct mt_storage *st, const char *path, size_t max_bytes, 
  * One writer per path at a time. */
 int mt_file_replace(struct mt_storage *st, const char *path, const void *data, size_t len);
 
+/* mt_file_replace() for a secret (a private key): the new file is created
+ * with MT_O_PRIVATE (mode 0600 on POSIX storage). A stale "<path>.tmp" is
+ * removed first, since reopening it would keep its old, wider mode. */
+int mt_file_replace_private(struct mt_storage *st, const char *path, const void *data, size_t len);
+
 /* The folder holding path ("." for a bare name, "/" for "/name"), written to
  * dir (len bytes). 0, or -ENAMETOOLONG if it does not fit. */
 int mt_file_dirname(const char *path, char *dir, size_t len);

@@ -3,9 +3,7 @@
  * that calls mbedTLS includes it (it brings the headers below), and a mapping
  * is added here the first time our code calls an API that differs. Known
  * differences not mapped yet, because nothing calls them:
- *   - mbedtls_pk_parse_key(): 3.x adds (f_rng, p_rng) after the password.
- *   - mbedtls_pk_sign(), mbedtls_ecdsa_write_signature(): 3.x adds sig_size
- *     after sig.
+ *   - mbedtls_ecdsa_write_signature(): 3.x adds sig_size after sig.
  *   - struct fields became private in 3.x: prefer an accessor function, else
  *     name the field MBEDTLS_PRIVATE(field), which both versions accept here.
  *     We never define MBEDTLS_ALLOW_PRIVATE_ACCESS, so every such use shows. */
@@ -38,6 +36,19 @@
 #define mbedtls_sha256        mbedtls_sha256_ret
 
 #define MBEDTLS_PRIVATE(member) member
+#endif
+
+#include <mbedtls/pk.h>
+
+#if !MT_MBEDTLS_3
+/* 3.x added the signature buffer's size after sig (2.28 assumes it holds
+ * MBEDTLS_PK_SIGNATURE_MAX_SIZE bytes: give it that much), and an RNG for
+ * the key's blinding to parse_key. A macro's own name in its expansion is
+ * not expanded again, so these call the real 2.28 functions. */
+#define mbedtls_pk_sign(ctx, md, hash, hash_len, sig, sig_size, sig_len, f_rng, p_rng) \
+	mbedtls_pk_sign(ctx, md, hash, hash_len, sig, sig_len, f_rng, p_rng)
+#define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen, f_rng, p_rng) \
+	mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen)
 #endif
 
 #endif

@@ -12,12 +12,13 @@
 #include <sys/types.h>
 
 /* open() flags */
-#define MT_O_READ   (1u << 0)
-#define MT_O_WRITE  (1u << 1)
-#define MT_O_CREATE (1u << 2)
-#define MT_O_TRUNC  (1u << 3)
-#define MT_O_EXCL   (1u << 4)
-#define MT_O_APPEND (1u << 5)
+#define MT_O_READ    (1u << 0)
+#define MT_O_WRITE   (1u << 1)
+#define MT_O_CREATE  (1u << 2)
+#define MT_O_TRUNC   (1u << 3)
+#define MT_O_EXCL    (1u << 4)
+#define MT_O_APPEND  (1u << 5)
+#define MT_O_PRIVATE (1u << 6) /* a file it creates is the owner's only (0600): keys */
 
 struct mt_storage;
 
