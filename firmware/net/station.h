@@ -1,0 +1,44 @@
+/* The link to the ward station: one kept-alive HTTPS connection (mutual
+ * TLS after enrollment) and requests over it. A request on a connection the
+ * station has dropped is retried once on a fresh connection when nothing of
+ * its answer had arrived; any other failure closes the connection so the
+ * next request starts clean. */
+#ifndef MT_NET_STATION_H
+#define MT_NET_STATION_H
+
+#include <stdint.h>
+
+#include "net/http.h"
+#include "net/tls.h"
+
+#define MT_STATION_HOST_MAX 128
+#define MT_STATION_PATH_MAX 128
+
+struct mt_station_url {
+	char host[MT_STATION_HOST_MAX];
+	uint16_t port;
+	char base[MT_STATION_PATH_MAX]; /* path prefix without a trailing '/', maybe "" */
+};
+
+/* Parses "https://host[:port][/base]" (IPv6 as [::1]). 0 or -EINVAL. */
+int mt_station_url_parse(const char *url, struct mt_station_url *out);
+
+struct mt_station {
+	struct mt_tls_client *tls; /* borrowed; its host and port are the station's */
+	const char *host;          /* for the Host header */
+	char base[MT_STATION_PATH_MAX];
+	uint64_t requests, reconnects;
+	int last_status; /* of the last response, for logs */
+};
+
+void mt_station_init(struct mt_station *st, struct mt_tls_client *tls, const char *host,
+		     const char *base);
+
+/* Sends req (its host is set here; its path is joined to the base unless it
+ * is absolute with the base already) and reads the response into r. Connects
+ * first when needed. Results as mt_http_exchange(), plus the connect errors. */
+int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt_http_resp *r);
+
+void mt_station_close(struct mt_station *st);
+
+#endif
