@@ -1,6 +1,7 @@
 /* Recorder: event decisions → clips, fed from the pre-roll ring. */
 #include "record/recorder.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/errors.h"
@@ -164,6 +165,14 @@ static void apply_commands(struct mt_recorder *rec, int timeout_ms)
 	pthread_mutex_unlock(&rec->lock);
 }
 
+/* A chained clip must start where a decoder can: any JPEG, but only an
+ * H.264 keyframe, so an H.264 split waits for the next one (at most a GOP)
+ * rather than lose the frames before it. */
+static bool split_here(const struct mt_frame *f)
+{
+	return f->format != MT_FMT_H264 || (f->flags & MT_FRAME_KEY);
+}
+
 int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
 {
 	struct mt_frame *f;
@@ -198,12 +207,15 @@ int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
 		mt_frame_put(f);
 		return 0;
 	}
-	if (f->ts_us >= rec->split_us) {
+	if (f->ts_us >= rec->split_us && split_here(f)) {
 		finish_clip(rec);
 		begin_clip(rec, f->ts_us, rec->next);
 	}
-	if (rec->recording && mt_clip_append(rec->writer, f) == 0) {
+	ret = rec->recording ? mt_clip_append(rec->writer, f) : 0;
+	if (rec->recording && ret == 0) {
 		rec->stats.frames++;
+	} else if (ret == MT_EFORMAT) {
+		rec->stats.refused++; /* the clip goes on without it */
 	} else if (rec->recording) {
 		/* Storage failed mid-clip: close what we have, drop the event. */
 		rec->stats.errors++;

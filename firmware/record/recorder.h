@@ -2,7 +2,9 @@
  * pre-roll ring to the last keyframe at or before (trigger - pre-roll), then
  * follows the ring frame by frame into the clip until the frame after STOP.
  * The analysis thread posts decisions; the clip-writer thread polls. Frames
- * the writer could not reach before the ring evicted them are counted. */
+ * the writer could not reach before the ring evicted them are counted. An
+ * H.264 clip splits at the first keyframe at or after the SPLIT time, so the
+ * chained clip starts decodable and no frame is lost. */
 #ifndef MT_RECORD_RECORDER_H
 #define MT_RECORD_RECORDER_H
 
@@ -21,6 +23,7 @@ struct mt_recorder_stats {
 	uint64_t lost;          /* evicted from the ring before they were written */
 	uint64_t errors;        /* clips that could not be written or finished */
 	uint64_t preroll_short; /* clips whose pre-roll the ring could not hold */
+	uint64_t refused;       /* frames the muxer dropped as bad input (clip went on) */
 };
 
 typedef void (*mt_recorder_clip_cb)(void *arg, const struct mt_clip_info *clip);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end on board/host: replay 600 frames of CDnet "highway" (cars all
 # along) as fast as they read, and check that events become clips that an
-# independent decoder (ffprobe) reads frame for frame, with pre-roll.
+# independent decoder (ffprobe) reads frame for frame, with pre-roll: fMP4
+# clips of JPEG samples at their capture times.
 set -euo pipefail
 matthan=$1
 src="$MT_FOOTAGE/cdnet-highway/input"
@@ -29,12 +30,21 @@ grep -q "0 failed, 0 frames lost" "$work/report.txt" || fail "clips failed or fr
 [ ! -e "$work"/spool/*.part ] 2>/dev/null || fail "a .part file was left in the spool"
 
 clips=0
-for clip in "$work"/spool/clip-*.mjpeg; do
+for clip in "$work"/spool/clip-*.mp4; do
 	clips=$((clips + 1))
 	want=$(grep -F "$clip " "$work/report.txt" | sed -n 's/.*  \([0-9]*\) frames .*/\1/p')
-	got=$(ffprobe -v error -f mjpeg -count_frames -select_streams v:0 \
+	got=$(ffprobe -v error -count_frames -select_streams v:0 \
 		-show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$clip")
 	[ "$got" = "$want" ] || fail "$clip: ffprobe decodes $got frames, report says $want"
+	# A fragmented MP4 of JPEG samples that decodes without one error.
+	codec=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,codec_tag_string \
+		-of csv=p=0 "$clip")
+	[ "$codec" = "mjpeg,jpeg" ] || fail "$clip: stream is '$codec', not MJPEG in 'jpeg' samples"
+	ffmpeg -nostdin -v error -xerror -i "$clip" -f null - || fail "$clip: ffmpeg -xerror fails"
+	# Frame times are the capture times: 25 fps from a replay, 0.04 s apart.
+	ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$clip" |
+		awk 'NR == 1 && $1 != 0 { bad = 1 } NR > 1 && ($1 - p < 0.0399 || $1 - p > 0.0401) { bad = 1 }
+			{ p = $1 } END { exit bad }' || fail "$clip: frame times are not the capture times"
 	sum=$(sha256sum "$clip" | cut -d' ' -f1)
 	grep -q "sha256 $sum" "$work/report.txt" || fail "$clip: sha256 in the report is wrong"
 	# Full pre-roll, unless the clip starts with the footage itself.

@@ -1,9 +1,11 @@
-/* Recorder and clip writer: frames at 10 fps with a keyframe every 5th go
- * through the pre-roll ring into clip files, on the in-memory storage (with
- * fault injection) and on real files in a temp folder. A clip starts at the
- * last keyframe at or before trigger - pre-roll, ends with the last frame at
- * or before STOP, splits without a frame lost or doubled, holds exactly the
- * frames' bytes, and numbering continues after the spool's highest clip. */
+/* Recorder and clip writer: real JPEG frames at 10 fps with a keyframe every
+ * 5th go through the pre-roll ring into fMP4 clip files, on the in-memory
+ * storage (with fault injection) and on real files in a temp folder. A clip
+ * starts at the last keyframe at or before trigger - pre-roll, ends with the
+ * last frame at or before STOP, splits without a frame lost or doubled (an
+ * H.264 split waits for a keyframe), holds exactly the frames' bytes as its
+ * samples at their capture times, is durable when it is reported, and
+ * numbering continues after the spool's highest clip or .part. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +22,10 @@
 
 #include "core/errors.h"
 #include "core/file.h"
+#include "core/h264.h"
 #include "fake/mem_storage.h"
 #include "linux/posix_storage.h"
+#include "mp4_read.h"
 #include "record/event.h"
 #include "record/recorder.h"
 #include "support.h"
@@ -55,6 +59,9 @@ static void on_clip(void *arg, const struct mt_clip_info *clip)
 	assert_true(fx->nclips < 8);
 	fx->clips[fx->nclips++] = *clip;
 }
+
+/* Footage frame i+1, read once: frame i's bytes. */
+static struct mt_frame *footage[NFRAMES];
 
 /* Every temp folder made, removed at the end even after a failed test. */
 #define MAX_TMPS 16
@@ -94,6 +101,8 @@ static int remove_tmps(void **state)
 {
 	for (int i = 0; i < ntmps; i++)
 		mt_test_tmpdir_remove(&tmps[i]);
+	for (int i = 0; i < NFRAMES; i++)
+		mt_frame_put(footage[i]);
 	return 0;
 }
 
@@ -111,28 +120,35 @@ static void fx_free(struct fx *fx)
 	}
 }
 
-/* Frame i's bytes: its number, then a length that varies. */
-static size_t payload(uint32_t i, uint8_t *out)
+static const struct mt_frame *payload(uint32_t i)
 {
-	int n = snprintf((char *)out, 24, "<frame %06u>", i);
-	size_t extra = (i * 7) % 23;
+	if (!footage[i])
+		footage[i] = mt_test_footage_frame((int)i + 1);
+	return footage[i];
+}
 
-	memset(out + n, (int)(i & 0xff), extra);
-	return (size_t)n + extra;
+static void push_frame(struct fx *fx, const uint8_t *data, size_t len, enum mt_pixfmt fmt,
+		       uint32_t i, uint32_t flags)
+{
+	struct mt_frame *f = mt_frame_alloc(len ? len : 1);
+
+	assert_non_null(f);
+	if (len) /* data may be NULL for an empty frame */
+		memcpy(f->data, data, len);
+	f->size = len;
+	f->format = fmt;
+	f->ts_us = TS(i);
+	f->seq = i;
+	f->flags = flags;
+	mt_ring_push(&fx->ring, f);
+	mt_frame_put(f);
 }
 
 static void push(struct fx *fx, uint32_t i)
 {
-	struct mt_frame *f = mt_frame_alloc(64);
+	const struct mt_frame *p = payload(i);
 
-	assert_non_null(f);
-	f->size = payload(i, f->data);
-	f->format = MT_FMT_MJPEG;
-	f->ts_us = TS(i);
-	f->seq = i;
-	f->flags = i % 5 == 0 ? MT_FRAME_KEY : 0;
-	mt_ring_push(&fx->ring, f);
-	mt_frame_put(f);
+	push_frame(fx, p->data, p->size, MT_FMT_MJPEG, i, i % 5 == 0 ? MT_FRAME_KEY : 0);
 }
 
 static void push_all(struct fx *fx, uint32_t first, uint32_t end)
@@ -156,31 +172,42 @@ static void drain(struct fx *fx)
 	fail_msg("the recorder never ended");
 }
 
-/* The clip file holds exactly frames first..last, one after another, and
- * its description says so. */
+/* The clip file is an fMP4 whose samples are exactly frames first..last,
+ * byte for byte, at their capture times; its description says so; it is
+ * durable and no .part is left. */
 static void check_clip(struct fx *fx, const struct mt_clip_info *c, uint32_t seq, uint32_t first,
 		       uint32_t last, int64_t trigger)
 {
-	uint8_t *want = malloc(64 * (last - first + 1)), *got = NULL;
-	size_t want_len = 0, got_len = 0;
+	static struct mp4_file mp4;
 	char path[MT_CLIP_PATH_MAX];
+	const char *why;
+	uint8_t *got = NULL;
+	size_t got_len = 0;
 
-	assert_non_null(want);
-	for (uint32_t i = first; i <= last; i++)
-		want_len += payload(i, want + want_len);
-	snprintf(path, sizeof(path), "%s/clip-%06u.mjpeg", fx->dir, seq);
+	snprintf(path, sizeof(path), "%s/clip-%06u.mp4", fx->dir, seq);
 	assert_string_equal(c->path, path);
 	assert_int_equal(c->seq, seq);
+	assert_int_equal(c->format, MT_FMT_MJPEG);
 	assert_int_equal(c->frames, last - first + 1);
-	assert_int_equal(c->bytes, want_len);
+	assert_int_equal(c->dropped, 0);
 	assert_int_equal(c->first_us, TS(first));
 	assert_int_equal(c->last_us, TS(last));
 	assert_int_equal(c->trigger_us, trigger);
 
-	assert_int_equal(mt_file_read_all(fx->st, path, 1 << 20, &got, &got_len), 0);
-	assert_int_equal(got_len, want_len);
-	assert_memory_equal(got, want, want_len);
-	free(got);
+	assert_int_equal(mt_file_read_all(fx->st, path, 16 << 20, &got, &got_len), 0);
+	assert_int_equal(got_len, c->bytes);
+	if (mp4_read(got, got_len, &mp4, &why))
+		fail_msg("%s: %s", path, why);
+	assert_string_equal(mp4.entry, "jpeg");
+	assert_int_equal(mp4.n, last - first + 1);
+	assert_int_equal(c->fragments, mp4.s[mp4.n - 1].fragment);
+	for (uint32_t i = first; i <= last; i++) {
+		const struct mp4_sample *s = &mp4.s[i - first];
+
+		assert_int_equal(s->size, payload(i)->size);
+		assert_memory_equal(got + s->offset, payload(i)->data, s->size);
+		assert_int_equal(s->dts, (TS(i) - TS(first)) * 9 / 100);
+	}
 	if (!fx->posix) {
 		const uint8_t *durable;
 		size_t len;
@@ -188,15 +215,15 @@ static void check_clip(struct fx *fx, const struct mt_clip_info *c, uint32_t seq
 
 		/* Synced and its name made durable: it survives a power cut. */
 		assert_int_equal(mt_mem_storage_durable(&fx->mem, path, &durable, &len), 0);
-		assert_int_equal(len, want_len);
-		assert_memory_equal(durable, want, want_len);
+		assert_int_equal(len, got_len);
+		assert_memory_equal(durable, got, got_len);
 		snprintf(part, sizeof(part), "%s.part", path);
 		assert_false(mt_mem_storage_durable_exists(&fx->mem, part));
 	} else {
 		strcat(path, ".part");
 		assert_int_equal(access(path, F_OK), -1);
 	}
-	free(want);
+	free(got);
 }
 
 /* START and STOP times → the frames of the clip. */
@@ -369,10 +396,10 @@ static void run_numbering(int posix)
 	struct fx fx;
 
 	fx_init(&fx, posix, 256);
-	put_file(&fx, "clip-000003.mjpeg");
-	put_file(&fx, "clip-000007.mjpeg");
+	put_file(&fx, "clip-000003.mp4");
+	put_file(&fx, "clip-000007.mp4.part"); /* left by a power cut: its number is used */
 	put_file(&fx, "notes.txt");
-	put_file(&fx, "clip-.mjpeg");
+	put_file(&fx, "clip-.mp4");
 	fx_start(&fx);
 	push_all(&fx, 0, NFRAMES);
 	post(&fx, MT_EVENT_START, TS(20));
@@ -432,7 +459,9 @@ static void test_write_error_counted_and_recorder_goes_on(void **state)
 	post(&fx, MT_EVENT_STOP, TS(40));
 	drain(&fx);
 	calls = mt_mem_storage_calls(&fx.mem) - calls;
-	assert_true(calls >= 5 + 21); /* open, 21 writes, sync, close, rename, sync_dir */
+	/* open; init segment and sync; 3 fragments of a header, its JPEGs and a
+	 * sync; close, rename, sync_dir */
+	assert_int_equal(calls, 1 + 2 + 3 * 2 + 21 + 3);
 	fx_free(&fx);
 
 	for (uint64_t n = 1; n <= calls; n++) {
@@ -453,7 +482,7 @@ static void test_write_error_counted_and_recorder_goes_on(void **state)
 				 fx.nclips);
 		/* A clip that could not be opened used no number. */
 		check_clip(&fx, &fx.clips[0], n == 1 ? 1 : 2, 60, 80, TS(70));
-		snprintf(first, sizeof(first), SPOOL "/clip-%06u.mjpeg", 1u);
+		snprintf(first, sizeof(first), SPOOL "/clip-%06u.mp4", 1u);
 		/* The first clip keeps its final name only if the fault was in
 		 * the last call, the folder sync after the rename (the second
 		 * clip's folder sync then made the name durable). */
@@ -577,6 +606,95 @@ static void test_idle_poll_waits_for_a_post(void **state)
 	fx_free(&fx);
 }
 
+/* A frame the muxer refuses (zero bytes, a JPEG of another size) is counted
+ * and the clip goes on without it. */
+static void test_bad_frame_refused_clip_goes_on(void **state)
+{
+	static struct mp4_file mp4;
+	const struct mt_frame *small;
+	const char *why;
+	uint8_t *got;
+	size_t len;
+	struct fx fx;
+
+	fx_init(&fx, 0, 256);
+	fx_start(&fx);
+	push_all(&fx, 0, 30);
+	push_frame(&fx, NULL, 0, MT_FMT_MJPEG, 30, 0);
+	/* frame 31: the JPEG of frame 31 cut short of its EOI */
+	small = payload(31);
+	push_frame(&fx, small->data, small->size / 2, MT_FMT_MJPEG, 31, 0);
+	push_all(&fx, 32, 50);
+	post(&fx, MT_EVENT_START, TS(25));
+	post(&fx, MT_EVENT_STOP, TS(40));
+	drain(&fx);
+	assert_int_equal(fx.nclips, 1);
+	assert_int_equal(fx.rec.stats.refused, 2);
+	assert_int_equal(fx.rec.stats.frames, 26 - 2);
+	assert_int_equal(fx.rec.stats.errors, 0);
+	assert_int_equal(fx.clips[0].dropped, 2);
+	assert_int_equal(fx.clips[0].frames, 26 - 2);
+	assert_int_equal(mt_file_read_all(fx.st, fx.clips[0].path, 16 << 20, &got, &len), 0);
+	assert_int_equal(mp4_read(got, len, &mp4, &why), 0);
+	assert_int_equal(mp4.n, 24);
+	free(got);
+	fx_free(&fx);
+}
+
+/* H.264 (12 frames, IDR every 5th): a SPLIT at frame 7 waits for the IDR at
+ * 10, so both clips start decodable and hold every frame once; ffprobe
+ * decodes each fully. */
+static void test_h264_split_waits_for_keyframe(void **state)
+{
+	const char *vec = getenv("MT_VECTORS");
+	char path[512], cmd[700], out[32];
+	const uint8_t *au;
+	size_t len, pos = 0, au_len;
+	uint8_t *stream;
+	uint32_t i = 0;
+	struct fx fx;
+
+	assert_non_null(vec);
+	snprintf(path, sizeof(path), "%s/h264/gop5-64x64.h264", vec);
+	stream = mp4_slurp(path, &len);
+	assert_non_null(stream);
+	fx_init(&fx, 1, 256);
+	fx_start(&fx);
+	while (mt_h264_next_au(stream, len, &pos, &au, &au_len)) {
+		push_frame(&fx, au, au_len, MT_FMT_H264, i,
+			   mt_h264_is_idr(au, au_len) ? MT_FRAME_KEY : 0);
+		i++;
+	}
+	assert_int_equal(i, 12);
+	post(&fx, MT_EVENT_START, TS(6));
+	post(&fx, MT_EVENT_SPLIT, TS(7));
+	post(&fx, MT_EVENT_STOP, TS(11));
+	drain(&fx);
+	assert_int_equal(fx.nclips, 2);
+	assert_int_equal(fx.rec.stats.refused, 0);
+	assert_int_equal(fx.clips[0].frames, 10);
+	assert_int_equal(fx.clips[0].first_us, TS(0));
+	assert_int_equal(fx.clips[0].last_us, TS(9));
+	assert_int_equal(fx.clips[1].frames, 2);
+	assert_int_equal(fx.clips[1].first_us, TS(10));
+	assert_int_equal(fx.clips[1].format, MT_FMT_H264);
+	for (int k = 0; k < 2; k++) {
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+			 "stream=nb_read_frames -of default=nw=1:nk=1 %s",
+			 fx.clips[k].path);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(out, sizeof(out), p));
+		assert_int_equal(pclose(p), 0);
+		assert_int_equal(atoi(out), (int)fx.clips[k].frames);
+	}
+	free(stream);
+	fx_free(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +713,8 @@ int main(void)
 		cmocka_unit_test(test_frames_evicted_before_written_are_lost),
 		cmocka_unit_test(test_writer_thread),
 		cmocka_unit_test(test_idle_poll_waits_for_a_post),
+		cmocka_unit_test(test_bad_frame_refused_clip_goes_on),
+		cmocka_unit_test(test_h264_split_waits_for_keyframe),
 	};
 	return cmocka_run_group_tests(tests, NULL, remove_tmps);
 }
