@@ -11,22 +11,27 @@
 set -euo pipefail
 
 build="cmake ninja-build gcc libc6-dev pkg-config python3 python3-kconfiglib \
-libmbedtls-dev libturbojpeg0-dev libcmocka-dev libcjson-dev"
+libmbedtls-dev libturbojpeg0-dev libcmocka-dev libcjson-dev \
+libmicrohttpd-dev libsqlite3-dev libgnutls28-dev"
 media="ffmpeg"
 cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstrap \
 debian-archive-keyring"
-lint="cppcheck clang-format openssl"
+lint="cppcheck clang-format"
+# independent checkers and peers the tests run against
+checkers="openssl curl util-linux nodejs npm"
 bench="valgrind linux-perf time"
 
 case "${1:-}" in
 run) want="$build $media" ;;
-test) want="$build $media $cross $lint" ;;
+test) want="$build $media $cross $lint $checkers" ;;
 bench) want="$build $media $bench" ;;
 *) echo "usage: tools/deps.sh run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
 for p in $want; do
+	# a node that ships its own npm (NodeSource) must not get Debian's
+	case $p in nodejs | npm) command -v npm >/dev/null && command -v node >/dev/null && continue ;; esac
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
