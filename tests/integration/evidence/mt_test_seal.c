@@ -2,7 +2,7 @@
  * sealer (mt_evidence_seal_clip), for the tamper test and the benchmark.
  *
  *   mt-test-seal [--key-seed N] [--checkpoint-ms MS] [--first-seq S]
- *                [--prev HEX] KEYDIR CLIP...
+ *                [--prev HEX] [--device ID] KEYDIR CLIP...
  *
  * KEYDIR holds the evidence key (made on first use from a fake random seeded
  * with N, so "another device's key" is another seed); its public key is
@@ -51,9 +51,11 @@ int main(int argc, char **argv)
 		{ "checkpoint-ms", required_argument, NULL, 'c' },
 		{ "first-seq", required_argument, NULL, 's' },
 		{ "prev", required_argument, NULL, 'p' },
+		{ "device", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t seed = 1, seq = 1;
+	const char *device = "EP-TEST";
 	int64_t ckpt_us = 2000000;
 	uint8_t prev[MT_SHA256_LEN] = { 0 };
 	struct mt_posix_storage st;
@@ -73,6 +75,8 @@ int main(int argc, char **argv)
 			seq = strtoull(optarg, NULL, 0);
 		else if (opt == 'p' && unhex32(optarg, prev) == 0)
 			continue;
+		else if (opt == 'd')
+			device = optarg;
 		else
 			return 2;
 	}
@@ -121,7 +125,7 @@ int main(int argc, char **argv)
 			.st = &st.dev,
 			.signer = mt_keystore_signer(&ks),
 			.base = base,
-			.id = { .device_id = "EP-TEST", .camera_id = "cam0", .clip_seq = seq },
+			.id = { .device_id = device, .camera_id = "cam0", .clip_seq = seq },
 			.checkpoint_us = ckpt_us,
 		};
 
