@@ -14,7 +14,8 @@
 #include "core/thread.h"
 #include "evidence/sha256.h"
 #include "hal/clock.h"
-#include "motion/framediff.h"
+#include "motion/motion.h"
+#include "motion/settings.h"
 #include "motion/thumb.h"
 #include "record/event.h"
 
@@ -34,7 +35,7 @@ struct pipeline {
 	struct mt_frame **ring_slots;
 	struct mt_queue analysis_q;
 	void *analysis_slots[ANALYSIS_SLOTS];
-	struct mt_framediff_config md_cfg;
+	struct mt_motion_config md_cfg;
 	struct mt_event_config ev_cfg;
 	struct mt_clip_writer writer;
 	struct mt_recorder rec;
@@ -130,7 +131,7 @@ static int analysis_main(struct mt_thread *self, void *arg)
 	struct pipeline *p = arg;
 	struct mt_thumbnailer tn;
 	struct mt_thumb *thumb = malloc(sizeof(*thumb));
-	struct mt_framediff *md = malloc(sizeof(*md));
+	struct mt_motion *md = malloc(sizeof(*md)); /* ~0.5 MiB: not on the stack */
 	struct mt_event ev;
 	struct mt_motion_result res;
 	enum mt_event_action a;
@@ -143,7 +144,7 @@ static int analysis_main(struct mt_thread *self, void *arg)
 		goto out_free;
 	}
 	mt_thumbnailer_init(&tn);
-	mt_framediff_init(md, &p->md_cfg);
+	mt_motion_init(md, &p->md_cfg);
 	mt_event_init(&ev, &p->ev_cfg);
 	for (;;) {
 		struct mt_frame *f;
@@ -160,10 +161,15 @@ static int analysis_main(struct mt_thread *self, void *arg)
 			p->rep->unreadable++;
 			MT_WRN("frame %llu: cannot make a thumbnail", (unsigned long long)f->seq);
 		} else {
-			mt_framediff_feed(md, thumb, &res);
+			mt_motion_feed(md, thumb, f->ts_us, &res);
 			p->rep->analysed++;
 			p->rep->motion_frames += (uint64_t)res.motion;
-			a = mt_event_step(&ev, f->ts_us, res.motion, &at);
+			/* The engine's event (trigger, hysteresis, release) drives
+			 * the recorder's clip decisions (post-roll, splits). */
+			a = mt_event_step(&ev, f->ts_us,
+					  res.event == MT_TRIGGER_ACTIVE ||
+						  res.event == MT_TRIGGER_RELEASING,
+					  &at);
 			post(p, a, at);
 			mt_recorder_analysed(&p->rec, f->ts_us);
 		}
@@ -213,7 +219,7 @@ static int writer_main(struct mt_thread *self, void *arg)
 
 static int setup(struct pipeline *p, const struct mt_config *cfg)
 {
-	char fmt[16];
+	char fmt[16], msg[160];
 	int64_t preroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_PREROLL_S) * 1000000;
 	uint32_t fps = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_FPS);
 	uint32_t nslots;
@@ -266,14 +272,12 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		     (size_t)mt_config_int(cfg, MT_CONFIG_RECORD_RING_BYTES), preroll_us + 2000000);
 	mt_queue_init(&p->analysis_q, p->analysis_slots, ANALYSIS_SLOTS);
 
-	p->md_cfg = (struct mt_framediff_config){
-		.sensitivity = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_SENSITIVITY),
-		.min_area_permille =
-			(uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_MIN_AREA_PERMILLE),
-		.learn_frames = fps, /* one second */
-	};
+	if (mt_motion_settings_read(cfg, &p->md_cfg, msg, sizeof(msg))) {
+		MT_ERR("%s", msg);
+		return MT_ECONFIG;
+	}
 	p->ev_cfg = (struct mt_event_config){
-		.trigger_frames = (uint32_t)mt_config_int(cfg, MT_CONFIG_MOTION_TRIGGER_FRAMES),
+		.trigger_frames = 1, /* the motion engine's event already persisted */
 		.postroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_POSTROLL_S) * 1000000,
 		.max_us = mt_config_int(cfg, MT_CONFIG_RECORD_CLIP_MAX_S) * 1000000,
 	};

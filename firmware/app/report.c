@@ -29,7 +29,6 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
-	"full motion engine, masks and zones (issue #4): a simple frame difference ran",
 	"encoders and privacy masks (issue #5): clips are fMP4 (.mp4), but a raw camera "
 	"cannot be recorded and nothing is masked",
 	"signing, hash chain, crash-safe spool (issue #6): 0 clips signed",

@@ -81,6 +81,27 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 	[MT_CONFIG_MOTION_TRIGGER_FRAMES] = INT("motion.trigger_frames", 1, 50,
 		CONFIG_MT_MOTION_TRIGGER_FRAMES,
 		"analysed frames in a row with motion needed to start an event"),
+	[MT_CONFIG_MOTION_LEARN_S] = INT("motion.learn_s", 1, 60, CONFIG_MT_MOTION_LEARN_SECONDS,
+		"seconds the detector learns the scene after start or a scene change"),
+	[MT_CONFIG_MOTION_RELEASE_MS] = INT("motion.release_ms", 0, 60000,
+		CONFIG_MT_MOTION_RELEASE_MS, "quiet time that ends an event (ms)"),
+	[MT_CONFIG_MOTION_MIN_EVENT_MS] = INT("motion.min_event_ms", 0, 60000,
+		CONFIG_MT_MOTION_MIN_EVENT_MS, "shortest event (ms)"),
+	[MT_CONFIG_MOTION_MAX_EVENT_S] = INT("motion.max_event_s", 10, 86400,
+		CONFIG_MT_MOTION_MAX_EVENT_SECONDS,
+		"longest event; then the scene is learnt again (s)"),
+	[MT_CONFIG_MOTION_IGNORE] = STR("motion.ignore", 255, CONFIG_MT_MOTION_IGNORE,
+		"ignore mask: polygons \"x,y x,y x,y; ...\" in 0..1 coordinates"),
+	[MT_CONFIG_MOTION_PRIVACY] = STR("motion.privacy", 255, CONFIG_MT_MOTION_PRIVACY,
+		"privacy mask: polygons as motion.ignore, never analysed"),
+	[MT_CONFIG_MOTION_ZONE1] = STR("motion.zone.1", 255, CONFIG_MT_MOTION_ZONE1,
+		"zone with its own sensitivity: \"S: x,y x,y x,y; ...\""),
+	[MT_CONFIG_MOTION_ZONE2] = STR("motion.zone.2", 255, CONFIG_MT_MOTION_ZONE2,
+		"zone 2, as motion.zone.1"),
+	[MT_CONFIG_MOTION_ZONE3] = STR("motion.zone.3", 255, CONFIG_MT_MOTION_ZONE3,
+		"zone 3, as motion.zone.1"),
+	[MT_CONFIG_MOTION_ZONE4] = STR("motion.zone.4", 255, CONFIG_MT_MOTION_ZONE4,
+		"zone 4, as motion.zone.1"),
 	[MT_CONFIG_CONSOLE_DEVICE] = STR("console.device", 127, CONFIG_MT_CONSOLE_DEVICE,
 		"serial console tty, or \"pty\" for a pseudo-terminal"),
 	[MT_CONFIG_CONSOLE_BAUD] = INT("console.baud", 9600, 3000000, CONFIG_MT_CONSOLE_BAUD,
@@ -107,6 +128,12 @@ _Static_assert(sizeof(CONFIG_MT_CAPTURE_DEVICE) <= 256, "CONFIG_MT_CAPTURE_DEVIC
 _Static_assert(sizeof(CONFIG_MT_CONSOLE_DEVICE) <= 128, "CONFIG_MT_CONSOLE_DEVICE too long");
 _Static_assert(sizeof(CONFIG_MT_CAPTURE_CONTROLS) <= 256, "CONFIG_MT_CAPTURE_CONTROLS too long");
 _Static_assert(sizeof(CONFIG_MT_SPOOL_PATH) <= 256, "CONFIG_MT_SPOOL_PATH too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_IGNORE) <= 256, "CONFIG_MT_MOTION_IGNORE too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_PRIVACY) <= 256, "CONFIG_MT_MOTION_PRIVACY too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_ZONE1) <= 256, "CONFIG_MT_MOTION_ZONE1 too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_ZONE2) <= 256, "CONFIG_MT_MOTION_ZONE2 too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_ZONE3) <= 256, "CONFIG_MT_MOTION_ZONE3 too long");
+_Static_assert(sizeof(CONFIG_MT_MOTION_ZONE4) <= 256, "CONFIG_MT_MOTION_ZONE4 too long");
 
 const struct mt_config_schema *mt_config_schema(enum mt_config_key k)
 {

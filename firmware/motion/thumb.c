@@ -5,6 +5,7 @@
 #include <turbojpeg.h>
 
 #include "core/errors.h"
+#include "core/jpeg.h"
 
 void mt_thumbnailer_init(struct mt_thumbnailer *t)
 {
@@ -40,21 +41,27 @@ static int pick_scale(int w, int h, tjscalingfactor *out)
 static int from_jpeg(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out)
 {
 	int w, h, subsamp, colorspace;
+	uint16_t pw, ph;
 	tjscalingfactor sf;
 
+	/* A frame cut short has no EOI: libjpeg would fill the rest with gray
+	 * and warn, and the detector would see a gray band as motion. */
+	if (mt_jpeg_probe(f->data, f->size, &pw, &ph))
+		return MT_ECORRUPT;
 	if (!t->tj && !(t->tj = tjInitDecompress()))
 		return -ENOMEM;
 	if (tjDecompressHeader3(t->tj, f->data, (unsigned long)f->size, &w, &h, &subsamp,
 				&colorspace))
-		return MT_EFORMAT;
+		return MT_ECORRUPT;
 	if (pick_scale(w, h, &sf))
 		return MT_EFORMAT;
 	out->width = (uint16_t)TJSCALED(w, sf);
 	out->height = (uint16_t)TJSCALED(h, sf);
+	/* Any warning (corrupt entropy data, premature end) means part of the
+	 * picture is made up: skip the frame rather than learn from it. */
 	if (tjDecompress2(t->tj, f->data, (unsigned long)f->size, out->y, out->width, 0,
-			  out->height, TJPF_GRAY, TJFLAG_FASTDCT) &&
-	    tjGetErrorCode(t->tj) == TJERR_FATAL)
-		return MT_EFORMAT;
+			  out->height, TJPF_GRAY, TJFLAG_FASTDCT | TJFLAG_STOPONWARNING))
+		return MT_ECORRUPT;
 	return 0;
 }
 
@@ -80,6 +87,34 @@ static int from_raw(const struct mt_frame *f, struct mt_thumb *out)
 		for (unsigned x = 0; x < out->width; x++)
 			out->y[y * out->width + x] = row[(size_t)x * step * bpp];
 	}
+	return 0;
+}
+
+int mt_thumb_from_luma(const uint8_t *y, unsigned width, unsigned height, size_t stride,
+		       struct mt_thumb *out)
+{
+	tjscalingfactor sf;
+	unsigned step;
+
+	if (!width || !height || width > 0xffff || height > 0xffff || stride < width)
+		return MT_EFORMAT;
+	if (pick_scale((int)width, (int)height, &sf))
+		return MT_EFORMAT;
+	step = (unsigned)(sf.denom / sf.num);
+	out->width = (uint16_t)TJSCALED((int)width, sf);
+	out->height = (uint16_t)TJSCALED((int)height, sf);
+	/* Box means, like the DC of a JPEG block; partial boxes at the edges. */
+	for (unsigned ty = 0; ty < out->height; ty++)
+		for (unsigned tx = 0; tx < out->width; tx++) {
+			unsigned x1 = (tx + 1) * step < width ? (tx + 1) * step : width;
+			unsigned y1 = (ty + 1) * step < height ? (ty + 1) * step : height;
+			unsigned sum = 0, cnt = 0;
+
+			for (unsigned yy = ty * step; yy < y1; yy++)
+				for (unsigned xx = tx * step; xx < x1; xx++, cnt++)
+					sum += y[yy * stride + xx];
+			out->y[ty * out->width + tx] = (uint8_t)((sum + cnt / 2) / cnt);
+		}
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 
 #include "core/frame.h"
 
-#define MT_THUMB_MIN_WIDTH  40
+#define MT_THUMB_MIN_WIDTH  80
 #define MT_THUMB_MAX_PIXELS (320 * 240)
 
 struct mt_thumb {
@@ -27,7 +27,15 @@ struct mt_thumbnailer {
 void mt_thumbnailer_init(struct mt_thumbnailer *t);
 void mt_thumbnailer_free(struct mt_thumbnailer *t);
 
-/* Make out from f. MT_EFORMAT for a frame it cannot read (the caller counts). */
+/* Make out from f. MT_EFORMAT for a frame it cannot read (unsupported format
+ * or size), MT_ECORRUPT for a damaged one (a JPEG cut short, or one whose
+ * decoder warns): the caller skips and counts it. */
 int mt_thumb_make(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out);
+
+/* Make out from a luma plane (width x height, rows stride bytes apart) at the
+ * scale a JPEG of that size would get, each thumbnail pixel the mean of its
+ * box (what a JPEG's DC gives). For image files that are not JPEG. */
+int mt_thumb_from_luma(const uint8_t *y, unsigned width, unsigned height, size_t stride,
+		       struct mt_thumb *out);
 
 #endif

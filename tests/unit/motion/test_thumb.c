@@ -1,6 +1,8 @@
-/* Analysis thumbnails: a real 320x240 camera JPEG becomes 40x30 whose luma
- * matches a full decode averaged over 8x8 blocks; the scale follows the
- * picture size; YUYV and NV12 frames are subsampled from their luma only. */
+/* Analysis thumbnails: a real 320x240 camera JPEG becomes 80x60 whose luma
+ * matches a full decode averaged over 4x4 boxes; the scale follows the
+ * picture size; a JPEG cut short or with corrupt data is refused, not half
+ * decoded; YUYV and NV12 frames are subsampled from their luma only; a luma
+ * plane is box-averaged at the scale a JPEG would get. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +34,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The reference: a full-size, accurate decode, each 8x8 block averaged. */
+/* The reference: a full-size, accurate decode, each 4x4 box averaged. */
 static void reference_thumb(const struct mt_frame *f, uint8_t *ref)
 {
 	tjhandle tj = tjInitDecompress();
@@ -42,23 +44,23 @@ static void reference_thumb(const struct mt_frame *f, uint8_t *ref)
 	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, full, 320, 0, 240,
 				       TJPF_GRAY, TJFLAG_ACCURATEDCT),
 			 0);
-	for (int by = 0; by < 30; by++)
-		for (int bx = 0; bx < 40; bx++) {
+	for (int by = 0; by < 60; by++)
+		for (int bx = 0; bx < 80; bx++) {
 			int sum = 0;
 
-			for (int y = 0; y < 8; y++)
-				for (int x = 0; x < 8; x++)
-					sum += full[(by * 8 + y) * 320 + bx * 8 + x];
-			ref[by * 40 + bx] = (uint8_t)((sum + 32) / 64);
+			for (int y = 0; y < 4; y++)
+				for (int x = 0; x < 4; x++)
+					sum += full[(by * 4 + y) * 320 + bx * 4 + x];
+			ref[by * 80 + bx] = (uint8_t)((sum + 8) / 16);
 		}
 	free(full);
 	tjDestroy(tj);
 }
 
-static void test_real_jpeg_is_eighth_scale(void **state)
+static void test_real_jpeg_is_quarter_scale(void **state)
 {
 	static const int frames[] = { 1, 250, 900, 1700 };
-	uint8_t ref[40 * 30];
+	uint8_t ref[80 * 60];
 
 	for (size_t k = 0; k < sizeof(frames) / sizeof(frames[0]); k++) {
 		struct mt_frame *f = mt_test_footage_frame(frames[k]);
@@ -67,10 +69,10 @@ static void test_real_jpeg_is_eighth_scale(void **state)
 
 		memset(&th, 0xaa, sizeof(th));
 		assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
-		assert_int_equal(th.width, 40);
-		assert_int_equal(th.height, 30);
+		assert_int_equal(th.width, 80);
+		assert_int_equal(th.height, 60);
 		reference_thumb(f, ref);
-		for (int i = 0; i < 40 * 30; i++) {
+		for (int i = 0; i < 80 * 60; i++) {
 			int d = abs((int)th.y[i] - ref[i]);
 
 			sum += th.y[i];
@@ -78,10 +80,10 @@ static void test_real_jpeg_is_eighth_scale(void **state)
 			abs_diff += d;
 			worst = d > worst ? d : worst;
 		}
-		/* DC-only decode is the block mean up to rounding: on average
-		 * within half a level, no pixel off by more than 4. */
-		if (labs(sum - sum_ref) > 600 || abs_diff > 600 || worst > 4)
-			fail_msg("frame %d: mean %ld vs %ld (x1200), mean |d| %ld/1200, worst %d",
+		/* The 1/4 decode keeps the lowest 2x2 frequencies of each block:
+		 * the mean matches within half a level, a box within a few. */
+		if (labs(sum - sum_ref) > 2400 || abs_diff > 4 * 4800 || worst > 24)
+			fail_msg("frame %d: mean %ld vs %ld (x4800), mean |d| %ld/4800, worst %d",
 				 frames[k], sum, sum_ref, abs_diff, worst);
 		mt_frame_put(f);
 	}
@@ -120,11 +122,12 @@ static void test_scale_follows_size(void **state)
 		int ret;
 		int tw, th;
 	} cases[] = {
-		{ 320, 240, 0, 40, 30 },          /* 1/8 */
+		{ 320, 240, 0, 80, 60 },          /* 1/4: 1/8 would be under 80 wide */
+		{ 640, 480, 0, 80, 60 },          /* 1/8 */
 		{ 1280, 720, 0, 160, 90 },        /* 1/8: the cost stays small */
 		{ 2560, 1920, 0, 320, 240 },      /* the largest 1/8 fits */
-		{ 160, 120, 0, 40, 30 },          /* 1/4: 1/8 would be under 40 wide */
-		{ 96, 64, 0, 48, 32 },            /* 1/2 */
+		{ 160, 120, 0, 80, 60 },          /* 1/2 */
+		{ 96, 64, 0, 96, 64 },            /* 1/1 */
 		{ 64, 48, 0, 64, 48 },            /* 1/1 */
 		{ 2576, 1936, MT_EFORMAT, 0, 0 }, /* over MT_THUMB_MAX_PIXELS at 1/8 */
 	};
@@ -155,9 +158,9 @@ static void test_unreadable_frames(void **state)
 	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
 	f->format = MT_FMT_MJPEG;
 	memset(f->data, 0x5a, 64); /* header gone */
-	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_ECORRUPT);
 	f->size = 0;
-	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_EFORMAT);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_ECORRUPT);
 	f->size = len;
 	mt_frame_put(f);
 	/* The thumbnailer still works after the failures. */
@@ -206,9 +209,10 @@ static void test_raw_subsampled(void **state)
 		int w, h;
 		int tw, th, step;
 	} cases[] = {
-		{ MT_FMT_YUYV, 320, 240, 40, 30, 8 },  { MT_FMT_NV12, 320, 240, 40, 30, 8 },
-		{ MT_FMT_YUYV, 640, 480, 40, 30, 16 }, { MT_FMT_NV12, 1280, 720, 40, 22, 32 },
-		{ MT_FMT_YUYV, 96, 64, 48, 32, 2 },    { MT_FMT_NV12, 64, 48, 64, 48, 1 },
+		{ MT_FMT_YUYV, 320, 240, 80, 60, 4 },  { MT_FMT_NV12, 320, 240, 80, 60, 4 },
+		{ MT_FMT_YUYV, 640, 480, 80, 60, 8 },  { MT_FMT_NV12, 1280, 720, 80, 45, 16 },
+		{ MT_FMT_YUYV, 96, 64, 96, 64, 1 },    { MT_FMT_NV12, 64, 48, 64, 48, 1 },
+		{ MT_FMT_YUYV, 200, 100, 100, 50, 2 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -253,10 +257,87 @@ static void test_raw_too_short_or_empty(void **state)
 	mt_frame_put(f);
 }
 
+/* A JPEG cut short, or with its entropy data damaged, is refused as
+ * corrupt instead of decoded with a made-up gray part; the thumbnailer
+ * reads the next good frame. */
+static void test_corrupt_jpeg_refused(void **state)
+{
+	struct mt_frame *f = mt_test_footage_frame(100);
+	size_t len = f->size;
+	uint8_t *copy = malloc(len);
+	size_t sos = 0;
+
+	assert_non_null(copy);
+	memcpy(copy, f->data, len);
+	for (size_t cut = len / 4; cut < len - 2; cut += len / 4) {
+		f->size = cut;
+		assert_int_equal(mt_thumb_make(&tn, f, &th), MT_ECORRUPT);
+	}
+	/* Cut short but with an EOI put back: the probe passes, the decoder
+	 * runs out of data and warns. */
+	f->size = len / 2;
+	f->data[f->size - 2] = 0xff;
+	f->data[f->size - 1] = 0xd9;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_ECORRUPT);
+	/* A marker in the middle of the entropy data. */
+	memcpy(f->data, copy, len);
+	f->size = len;
+	for (size_t i = 2; i + 1 < len; i++)
+		if (f->data[i] == 0xff && f->data[i + 1] == 0xda)
+			sos = i;
+	assert_true(sos > 0);
+	f->data[sos + (len - sos) / 2] = 0xff;
+	f->data[sos + (len - sos) / 2 + 1] = 0xd3;
+	assert_int_equal(mt_thumb_make(&tn, f, &th), MT_ECORRUPT);
+	memcpy(f->data, copy, len);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	free(copy);
+	mt_frame_put(f);
+}
+
+/* A luma plane: box means at the JPEG scale, partial boxes at the edges. */
+static void test_luma_plane_box_means(void **state)
+{
+	static uint8_t plane[330 * 100];
+	static const struct {
+		unsigned w, h, tw, th, step;
+	} cases[] = {
+		{ 160, 120, 80, 60, 2 },
+		{ 330, 100, 83, 25, 4 },
+		{ 64, 48, 64, 48, 1 },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		unsigned w = cases[k].w, h = cases[k].h, st = cases[k].step;
+
+		for (unsigned i = 0; i < w * h; i++)
+			plane[i] = luma_at((int)(i % w), (int)(i / w));
+		assert_int_equal(mt_thumb_from_luma(plane, w, h, w, &th), 0);
+		assert_int_equal(th.width, cases[k].tw);
+		assert_int_equal(th.height, cases[k].th);
+		for (unsigned ty = 0; ty < th.height; ty++)
+			for (unsigned tx = 0; tx < th.width; tx++) {
+				unsigned sum = 0, n = 0;
+
+				for (unsigned y = ty * st; y < (ty + 1) * st && y < h; y++)
+					for (unsigned x = tx * st; x < (tx + 1) * st && x < w;
+					     x++) {
+						sum += plane[y * w + x];
+						n++;
+					}
+				assert_int_equal(th.y[ty * th.width + tx], (sum + n / 2) / n);
+			}
+	}
+	assert_int_equal(mt_thumb_from_luma(plane, 0, 10, 10, &th), MT_EFORMAT);
+	assert_int_equal(mt_thumb_from_luma(plane, 10, 10, 9, &th), MT_EFORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_real_jpeg_is_eighth_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_jpeg_is_quarter_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_jpeg_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_luma_plane_box_means, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_follows_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_subsampled, setup, teardown),
