@@ -4,7 +4,7 @@
 #   tools/deps.sh run     build and run the recorder on board/host
 #   tools/deps.sh test    everything the whole test suite needs (host,
 #                         sanitizers, armhf and arm64 under qemu-user, linters)
-#   tools/deps.sh bench   what bench/*/run.sh need (valgrind, perf, GNU time)
+#   tools/deps.sh bench   what bench/ needs (valgrind, perf, GNU time, the motion peers)
 #
 # Nothing else is assumed to be on the machine. Runs apt-get only when a
 # package is missing.
@@ -19,7 +19,7 @@ debian-archive-keyring"
 lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
 checkers="openssl curl util-linux nodejs npm"
-bench="valgrind linux-perf time"
+bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev"
 
 case "${1:-}" in
 run) want="$build $media" ;;
