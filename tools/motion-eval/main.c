@@ -372,8 +372,11 @@ static int engine_frame(struct run *r, unsigned n, int64_t ts, int *motion, uint
 	mt_motion_feed(r->motion, r->thumb, ts, &res);
 	r->analysis_us += cpu_us() - t0;
 	r->analysed++;
-	ev_blocks_from_grid(res.map, res.gw, res.gh, ev_cell_px(r->w, res.gw), r->w, r->h,
-			    r->blocks);
+	/* 8x8 blocks are for scoring and dumps only; they cost more than the
+	 * analysis itself, so a bare run does not make them */
+	if (r->o.gt || r->o.dump)
+		ev_blocks_from_grid(res.map, res.gw, res.gh, ev_cell_px(r->w, res.gw), r->w, r->h,
+				    r->blocks);
 	*motion = res.motion;
 	*score = res.score;
 	on_action(r, res.action, res.action_at_us, n);
