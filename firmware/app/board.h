@@ -13,6 +13,7 @@ struct mt_led;
 struct mt_net;
 struct mt_random;
 struct mt_serial;
+struct mt_status;
 struct mt_storage;
 struct mt_watchdog;
 
@@ -29,6 +30,7 @@ struct mt_board {
 	struct mt_serial *console;
 	struct mt_led *led;        /* NULL: no status LED */
 	struct mt_net *net;        /* NULL: no network backend built */
+	struct mt_status *status;  /* the console's window on the recorder; NULL: none */
 	const char *watchdog_note; /* e.g. "recording watchdog (no /dev/watchdog)" */
 };
 

@@ -1,6 +1,9 @@
 /* matthan: the recorder daemon. Binds one board's devices, reads the runtime
- * configuration, runs the pipeline and, when the camera ends or a signal
- * stops it, prints what was recorded (and what is not built yet). */
+ * configuration, runs the pipeline with the serial console beside it and,
+ * when the camera ends or a signal stops it, prints what was recorded (and
+ * what is not built yet). The console may restart the pipeline on an edited
+ * configuration ("config apply") or end the program for a restart by the
+ * service manager ("reboot": exit status MT_CONSOLE_EXIT_REBOOT). */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,7 +15,10 @@
 #include "app/board.h"
 #include "app/pipeline.h"
 #include "app/report.h"
+#include "app/status.h"
 #include "autoconf.h"
+#include "console/console.h"
+#include "console/logring.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/file.h"
@@ -21,12 +27,14 @@
 
 MT_LOG_MODULE("main");
 
-static atomic_int stop_requested;
+static atomic_int stop_requested; /* a signal: the program ends */
+static atomic_int pipeline_stop;  /* the pipeline ends (signal, restart, reboot) */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	atomic_store(&stop_requested, 1);
+	atomic_store(&pipeline_stop, 1);
 }
 
 static void usage(FILE *out)
@@ -36,7 +44,9 @@ static void usage(FILE *out)
 		"\n"
 		"The recorder: camera -> motion -> pre-roll ring -> clips in the spool.\n"
 		"Runs until the camera ends (a replay) or SIGINT/SIGTERM, then prints a\n"
-		"report of what was recorded.\n"
+		"report of what was recorded. The serial console (console.device; \"pty\"\n"
+		"prints its path) takes commands meanwhile: docs/console.md. After the\n"
+		"console's reboot or factory-reset it exits with status %d.\n"
 		"\n"
 		"  --config FILE     runtime configuration (default %s);\n"
 		"                    a missing file means defaults\n"
@@ -45,7 +55,7 @@ static void usage(FILE *out)
 		"  --help, --version\n"
 		"\n"
 		"example: matthan --set capture.device=footage/input --set capture.fps=25\n",
-		CONFIG_MT_CONFIG_PATH);
+		MT_CONSOLE_EXIT_REBOOT, CONFIG_MT_CONFIG_PATH);
 }
 
 /* Loads the file, then the --set overrides. A bad file is reported and the
@@ -85,28 +95,6 @@ static int load_config(struct mt_board *b, struct mt_config *cfg, const char *pa
 	return 0;
 }
 
-/* The serial console: open it so the installer sees the box is alive. Its
- * commands are issue #8; until then it says so on the line itself. */
-static void open_console(struct mt_board *b, const struct mt_config *cfg,
-			 struct mt_serial_config *scfg)
-{
-	static const char banner[] = "matthan " MT_VERSION
-				     ": console commands are not built yet (issue #8)\r\n";
-	int ret;
-
-	if (!b->console)
-		return;
-	scfg->device = mt_config_str(cfg, MT_CONFIG_CONSOLE_DEVICE);
-	scfg->baud = (uint32_t)mt_config_int(cfg, MT_CONFIG_CONSOLE_BAUD);
-	ret = mt_serial_open(b->console, scfg);
-	if (ret) {
-		MT_WRN("console %s: %s", scfg->device, mt_strerror(ret));
-		b->console = NULL;
-		return;
-	}
-	mt_serial_write(b->console, banner, sizeof(banner) - 1);
-}
-
 /* A /dev/ path is a V4L2 camera; anything else is footage to replay. */
 static int pick_camera(struct mt_board *b, const char *device)
 {
@@ -120,6 +108,58 @@ static int pick_camera(struct mt_board *b, const char *device)
 	return -ENODEV;
 }
 
+/* The serial console line. A box whose console cannot open still records:
+ * it says so in the log and goes on without one. */
+static void open_console(struct mt_board *b, const struct mt_config *cfg,
+			 struct mt_serial_config *scfg)
+{
+	int ret;
+
+	if (!b->console)
+		return;
+	scfg->device = mt_config_str(cfg, MT_CONFIG_CONSOLE_DEVICE);
+	scfg->baud = (uint32_t)mt_config_int(cfg, MT_CONFIG_CONSOLE_BAUD);
+	ret = mt_serial_open(b->console, scfg);
+	if (ret) {
+		MT_WRN("console %s: %s", scfg->device, mt_strerror(ret));
+		b->console = NULL;
+	}
+}
+
+/* Runs the pipeline until the camera ends or a signal or reboot stops it;
+ * a restart asked on the console runs it again on the edited configuration,
+ * or on the previous one if the edited one cannot start the camera. */
+static int run(struct mt_board *b, struct mt_config *cfg, struct mt_status *st,
+	       struct mt_run_report *rep)
+{
+	static struct mt_config prev, next;
+	bool restarted = false;
+
+	for (;;) {
+		int ret = mt_pipeline_run(b, cfg, &pipeline_stop, rep);
+
+		if (atomic_load(&stop_requested))
+			return ret;
+		if (rep->camera_error && restarted) {
+			MT_ERR("the edited configuration cannot start the camera; back to the last one");
+			*cfg = prev;
+			restarted = false;
+		} else if (mt_status_take_restart(st, &next)) {
+			MT_INF("console: restarting the recorder on the edited configuration");
+			prev = *cfg;
+			*cfg = next;
+			restarted = true;
+		} else {
+			return ret;
+		}
+		atomic_store(&pipeline_stop, 0);
+		if (pick_camera(b, mt_config_str(cfg, MT_CONFIG_CAPTURE_DEVICE))) {
+			*cfg = prev;
+			pick_camera(b, mt_config_str(cfg, MT_CONFIG_CAPTURE_DEVICE));
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *config_path = CONFIG_MT_CONFIG_PATH, *report_path = NULL;
@@ -128,8 +168,13 @@ int main(int argc, char **argv)
 	struct mt_config cfg;
 	struct mt_board b;
 	enum mt_log_level level;
-	static char text[16384];
+	static char text[16384], keys_dir[300];
+	static struct mt_console_config console_cfg;
+	static struct mt_console console;
+	static struct mt_logring logring;
+	static struct mt_status status;
 	char lvl[8];
+	bool reboot;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -162,6 +207,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mt_log_set_clock(b.clock);
+	mt_logring_init(&logring, b.clock, true);
+	mt_logring_install(&logring);
 	if (load_config(&b, &cfg, config_path, argc, argv))
 		return 2;
 	mt_config_value_format(&cfg, MT_CONFIG_LOG_LEVEL, lvl, sizeof(lvl));
@@ -173,17 +220,45 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	open_console(&b, &cfg, &scfg);
+	mt_status_init(&status, b.clock, &pipeline_stop);
+	b.status = &status;
+	if (b.console) {
+		snprintf(keys_dir, sizeof(keys_dir), "%s",
+			 mt_config_str(&cfg, MT_CONFIG_DEVICE_KEYS));
+		console_cfg = (struct mt_console_config){
+			.serial = b.console,
+			.clock = b.clock,
+			.storage = b.storage,
+			.running = &cfg,
+			.config_path = config_path,
+			.keys_dir = keys_dir,
+			.board = CONFIG_MT_BOARD,
+			.log = &logring,
+			.hooks = mt_status_hooks(&status),
+			/* a pty is a local terminal: fast enough for colour */
+			.color = strcmp(scfg.device, "pty") == 0,
+		};
+		mt_console_init(&console, &console_cfg);
+		status.console = mt_console_thread(&console);
+		if (mt_console_start(&console))
+			MT_ERR("console: cannot start its thread; recording goes on without it");
+	}
 
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return 1;
-	ret = mt_pipeline_run(&b, &cfg, &stop_requested, rep);
+	ret = run(&b, &cfg, &status, rep);
 	mt_log_flush();
+	if (b.console) {
+		mt_console_free(&console);
+		mt_serial_close(b.console);
+	}
+	reboot = mt_status_reboot_requested(&status);
+	mt_status_free(&status);
 	if (rep->camera_error) {
 		/* the driver has said why in one line; there is nothing to report */
-		if (b.console)
-			mt_serial_close(b.console);
 		free(rep);
+		mt_logring_free(&logring);
 		return 1;
 	}
 	if (ret)
@@ -192,8 +267,11 @@ int main(int argc, char **argv)
 	fputs(text, stdout);
 	if (report_path && mt_file_replace(b.storage, report_path, text, strlen(text)))
 		MT_ERR("report %s: cannot write", report_path);
-	if (b.console)
-		mt_serial_close(b.console);
 	free(rep);
+	mt_logring_free(&logring);
+	if (reboot) {
+		MT_INF("console asked for a restart: exit %d", MT_CONSOLE_EXIT_REBOOT);
+		return MT_CONSOLE_EXIT_REBOOT;
+	}
 	return ret ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 /* The recorder's data path and its threads. */
 #include "app/pipeline.h"
+#include "app/status.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ static int capture_main(struct mt_thread *self, void *arg)
 
 	while (!mt_thread_should_stop(self)) {
 		mt_thread_beat(self);
+		mt_status_capture(p->b->status, p->b->capture, p->rep->queue_drops);
 		ret = mt_capture_dequeue(p->b->capture, POLL_MS, &f);
 		if (ret == -EAGAIN)
 			continue;
@@ -164,6 +166,7 @@ static int analysis_main(struct mt_thread *self, void *arg)
 			mt_motion_feed(md, thumb, f->ts_us, &res);
 			p->rep->analysed++;
 			p->rep->motion_frames += (uint64_t)res.motion;
+			mt_status_analysis(p->b->status, thumb, md, &res, p->rep);
 			/* The engine's event (trigger, hysteresis, release) drives
 			 * the recorder's clip decisions (post-roll, splits). */
 			a = mt_event_step(&ev, f->ts_us,
@@ -195,6 +198,7 @@ static void clip_done(void *arg, const struct mt_clip_info *clip)
 	uint8_t digest[32];
 	uint32_t i = r->nclips++;
 
+	mt_status_recorder(p->b->status, &p->rec.stats);
 	MT_INF("clip %s: %u frames, %.1f s, pre-roll %.1f s", clip->path, clip->frames,
 	       (double)(clip->last_us - clip->first_us) / 1e6,
 	       (double)(clip->trigger_us - clip->first_us) / 1e6);
@@ -334,6 +338,7 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 	mt_supervisor_watch(&p->sup, &p->capture_t, 0);
 	mt_supervisor_watch(&p->sup, &p->analysis_t, 0);
 	mt_supervisor_watch(&p->sup, &p->writer_t, 0);
+	mt_status_attach(b->status, &p->ring, &p->sup, b->capture->name, p->cap_cfg.device);
 	ret = mt_supervisor_start(&p->sup);
 	if (ret)
 		MT_ERR("supervisor: %s", mt_strerror(ret));
@@ -347,6 +352,7 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 	mt_thread_join(&p->capture_t);
 	mt_thread_join(&p->analysis_t);
 	mt_thread_join(&p->writer_t);
+	mt_status_detach(b->status);
 	mt_supervisor_stop(&p->sup);
 	mt_capture_stop(b->capture);
 

@@ -33,7 +33,6 @@ static const char *const missing[] = {
 	"cannot be recorded and nothing is masked",
 	"signing, hash chain, crash-safe spool (issue #6): 0 clips signed",
 	"upload to the ward station (issue #7): 0 clips uploaded, no station",
-	"serial console commands (issue #8)",
 	"OTA updates (issue #9)",
 };
 

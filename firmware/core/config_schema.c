@@ -116,6 +116,8 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"this box's id, set at enrollment"),
 	[MT_CONFIG_DEVICE_LOCATION] = STR("device.location", 127, "",
 		"location label written into every clip's manifest"),
+	[MT_CONFIG_DEVICE_KEYS] = STR("device.keys", 255, CONFIG_MT_DEVICE_KEYS,
+		"folder of the device's keys (evidence key, 0600)"),
 	[MT_CONFIG_EVIDENCE_CHECKPOINT_S] = INT("evidence.checkpoint_s", 1, 60,
 		CONFIG_MT_EVIDENCE_CHECKPOINT_SECONDS,
 		"media seconds between signed checkpoints of a clip's hash chain"),
@@ -128,6 +130,7 @@ _Static_assert(sizeof(CONFIG_MT_CAPTURE_DEVICE) <= 256, "CONFIG_MT_CAPTURE_DEVIC
 _Static_assert(sizeof(CONFIG_MT_CONSOLE_DEVICE) <= 128, "CONFIG_MT_CONSOLE_DEVICE too long");
 _Static_assert(sizeof(CONFIG_MT_CAPTURE_CONTROLS) <= 256, "CONFIG_MT_CAPTURE_CONTROLS too long");
 _Static_assert(sizeof(CONFIG_MT_SPOOL_PATH) <= 256, "CONFIG_MT_SPOOL_PATH too long");
+_Static_assert(sizeof(CONFIG_MT_DEVICE_KEYS) <= 256, "CONFIG_MT_DEVICE_KEYS too long");
 _Static_assert(sizeof(CONFIG_MT_MOTION_IGNORE) <= 256, "CONFIG_MT_MOTION_IGNORE too long");
 _Static_assert(sizeof(CONFIG_MT_MOTION_PRIVACY) <= 256, "CONFIG_MT_MOTION_PRIVACY too long");
 _Static_assert(sizeof(CONFIG_MT_MOTION_ZONE1) <= 256, "CONFIG_MT_MOTION_ZONE1 too long");

@@ -1,0 +1,199 @@
+/* The serial console: the installer's way into the box (docs/console.md).
+ * A line editor and a command table on the serial hal, in its own thread
+ * ("mt-console", with a heartbeat). It never blocks capture or recording:
+ * it learns about the recorder only through the hooks below, which copy a
+ * snapshot under the recorder's short locks, and its output goes out with a
+ * timeout, so a console nobody reads drops output instead of waiting.
+ *
+ * The console edits its own copy of the runtime configuration; the recorder
+ * keeps running on the copy it started with until "config apply" (the
+ * apply hook) or a reboot. */
+#ifndef MT_CONSOLE_CONSOLE_H
+#define MT_CONSOLE_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "console/history.h"
+#include "console/lineedit.h"
+#include "console/logring.h"
+#include "core/config.h"
+#include "core/thread.h"
+#include "hal/capture.h"
+#include "motion/motion.h"
+#include "motion/thumb.h"
+
+#define MT_CONSOLE_COLS   80 /* every line the console prints fits */
+#define MT_CONSOLE_ROWS   24
+#define MT_CONSOLE_ARGS   16
+#define MT_CONSOLE_PROMPT "matthan> "
+/* What the installer types to confirm factory-reset. */
+#define MT_CONSOLE_CONFIRM_WORD "ERASE"
+
+struct mt_clock;
+struct mt_serial;
+struct mt_storage;
+
+/* Motion state as status and "motion tune" show it. */
+enum mt_console_motion {
+	MT_CONSOLE_MOTION_NONE = 0, /* nothing analysed yet */
+	MT_CONSOLE_MOTION_LEARNING,
+	MT_CONSOLE_MOTION_QUIET,
+	MT_CONSOLE_MOTION_ACTIVE, /* an event is going on */
+};
+
+/* A snapshot of the running recorder, filled by the status hook. */
+struct mt_console_status {
+	bool running; /* the recorder runs (false between a stop and a start) */
+	char camera[96];
+	bool have_format;
+	struct mt_capture_format format;
+	struct mt_capture_stats stats;
+	uint32_t fps_x10; /* measured over the last seconds, tenths of a frame */
+	uint64_t skipped; /* frames analysis had no room for */
+	uint64_t analysed;
+	uint64_t unreadable;
+	uint64_t events;
+	enum mt_console_motion motion;
+	uint32_t score;         /* 0..1000, last analysed frame */
+	uint32_t area_permille; /* moving share of the picture */
+	uint32_t noise_x16;     /* mean noise of the unmasked cells, luma x 16 */
+	uint32_t threshold_x16; /* mean threshold of the unmasked cells, luma x 16 */
+	uint64_t clips;         /* clips finished since start */
+	uint64_t clip_frames;
+	uint64_t clip_lost;
+	uint64_t clip_errors;
+	uint32_t ring_frames;
+	size_t ring_bytes;
+	int64_t run_us; /* since the recorder started */
+	char watchdog[256];
+};
+
+/* The latest analysis thumbnail and motion map, for "view". */
+struct mt_console_picture {
+	uint64_t seq; /* changes with every new picture */
+	struct mt_thumb thumb;
+	uint16_t gw, gh;                  /* motion grid; 0 when there is none */
+	uint8_t map[MT_MOTION_MAX_CELLS]; /* nonzero: motion (as mt_motion_result.map) */
+};
+
+/* How the console reaches the recorder. Every hook may be NULL (the command
+ * then says what is missing); each returns 0 or a negative error, and none
+ * may wait long: they run on the console's thread. */
+struct mt_console_hooks {
+	void *arg; /* passed to every hook */
+	/* A snapshot of the recorder; -ENODEV when it does not run. */
+	int (*status)(void *arg, struct mt_console_status *out);
+	/* The latest picture; -EAGAIN when none was analysed yet. */
+	int (*picture)(void *arg, struct mt_console_picture *out);
+	/* The newest keyframe in the pre-roll ring, with a reference the caller
+	 * drops with mt_frame_put(); -ENOENT when the ring holds none. */
+	int (*snapshot)(void *arg, struct mt_frame **out);
+	/* Sets a camera control now (on the capture thread); -ENOSYS when the
+	 * camera has no controls. */
+	int (*camera_control)(void *arg, const char *name, int32_t value);
+	/* Restarts the camera and recorder on cfg (copied): the clip in
+	 * progress is finished first. */
+	int (*apply)(void *arg, const struct mt_config *cfg);
+	/* Stops the recorder cleanly and ends the program with
+	 * MT_CONSOLE_EXIT_REBOOT (the service manager starts it again). */
+	void (*reboot)(void *arg);
+};
+
+/* The exit status of matthan after "reboot" or "factory-reset"; the
+ * service unit restarts on it (docs/console.md). */
+#define MT_CONSOLE_EXIT_REBOOT 75
+
+struct mt_console_config {
+	struct mt_serial *serial;        /* opened by the caller; must outlive the console */
+	struct mt_clock *clock;          /* must outlive the console */
+	struct mt_storage *storage;      /* must outlive the console */
+	const struct mt_config *running; /* copied at init: the configuration in force */
+	const char *config_path;         /* file of "config save"; must outlive the console */
+	const char *keys_dir;            /* evidence keys folder; must outlive the console */
+	const char *board;               /* board name for status */
+	struct mt_logring *log;          /* the log ring of "log"; may be NULL */
+	struct mt_console_hooks hooks;
+	bool color; /* "view" in ANSI 256 colours by default (else ASCII shades) */
+};
+
+struct mt_console {
+	const struct mt_console_config *cfg;
+	struct mt_config running; /* what the recorder runs on */
+	struct mt_config work;    /* what "config" edits */
+	struct mt_history hist;
+	struct mt_lineedit ed;
+	struct mt_thread thread;
+	struct mt_console_picture *pic; /* made on the first "view" */
+	char obuf[1024];                /* output not yet written */
+	size_t olen;
+	unsigned col;        /* column of the output cursor, for wrapping */
+	int oesc;            /* inside an escape sequence being printed */
+	bool mute;           /* a write timed out: drop output until input */
+	int64_t muted_at_us; /* when the last write failed */
+	uint64_t dropped;    /* output bytes dropped while muted */
+	int64_t started_us;  /* clock time at init, for uptime */
+	bool exit_requested; /* reboot or factory-reset: the program ends */
+	char pending[64];    /* bytes typed during a command, not yet edited */
+	size_t npending;
+};
+
+/* cfg must outlive c. Prints nothing yet. Cannot fail. */
+void mt_console_init(struct mt_console *c, const struct mt_console_config *cfg);
+
+/* Stops the thread if running and releases c. NULL and twice are fine. */
+void mt_console_free(struct mt_console *c);
+
+/* Prints the banner and prompt, then runs the console in a thread named
+ * "mt-console". 0 or the thread's error. */
+int mt_console_start(struct mt_console *c);
+
+/* Asks the thread to stop and waits for it (at most one read timeout). */
+void mt_console_stop(struct mt_console *c);
+
+/* The console's thread, for the supervisor to watch. */
+static inline struct mt_thread *mt_console_thread(struct mt_console *c)
+{
+	return &c->thread;
+}
+
+/* For tests and for callers without a thread: prints the banner and the
+ * first prompt. */
+void mt_console_begin(struct mt_console *c);
+
+/* One pass of the thread: reads what arrived within timeout_ms and acts on
+ * it (editing, running commands). 0, or the serial line's error. */
+int mt_console_poll(struct mt_console *c, int timeout_ms);
+
+/* Runs one command line as if typed (no echo, no history). */
+void mt_console_exec(struct mt_console *c, const char *line);
+
+/* The configuration as edited (what "config save" writes). */
+static inline const struct mt_config *mt_console_config(const struct mt_console *c)
+{
+	return &c->work;
+}
+
+/* Output for commands: text, wrapped at MT_CONSOLE_COLS, "\n" sent as
+ * "\r\n". Escape sequences pass through and take no columns. */
+void mt_console_printf(struct mt_console *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void mt_console_write(struct mt_console *c, const char *s, size_t n);
+void mt_console_flush(struct mt_console *c);
+
+/* Prints label padded to indent columns, then text word-wrapped to
+ * MT_CONSOLE_COLS with its continuation lines indented as much. */
+void mt_console_wrap(struct mt_console *c, const char *label, unsigned indent, const char *text);
+
+/* Waits up to timeout_ms for one byte typed (beating the heartbeat);
+ * 1 and *b, 0 on timeout, or a negative error. */
+int mt_console_getc(struct mt_console *c, int timeout_ms, uint8_t *b);
+
+/* Reads a line with the editor, prompt first (for confirmations). 0 and
+ * the line in buf (len bytes), -ECANCELED on Ctrl-C, -ETIMEDOUT after
+ * timeout_ms without Enter, or the serial line's error. */
+int mt_console_readline(struct mt_console *c, const char *prompt, int timeout_ms, char *buf,
+			size_t len);
+
+#endif

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# The serial console of the real matthan on board/host, over its pty, as an
+# installer's terminal would drive it: replaying footage in a loop, run help,
+# status, config get/set/apply, view (the ANSI frame appears, a key leaves),
+# log and selftest, throw garbage at the line, then stop it with SIGTERM; a
+# second run ends with "reboot" and its exit status 75.
+set -euo pipefail
+matthan=$1
+src="$MT_FOOTAGE/cdnet-highway/input"
+[ -d "$src" ] || { echo "FAIL: no footage at $src (MT_FOOTAGE)"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" <<'PY'
+import os, re, select, signal, subprocess, sys, termios, time, tty
+
+matthan, src, work, emulator = sys.argv[1:5]
+
+def fail(msg, text=b""):
+    sys.stdout.write("FAIL: %s\n%s\n" % (msg, text.decode(errors="replace")[-3000:]))
+    sys.exit(1)
+
+def start():
+    cmd = (emulator.split() if emulator else []) + [matthan,
+        "--config", work + "/matthan.conf",
+        "--set", "capture.device=" + src, "--set", "capture.loop=true",
+        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err, end = b"", time.time() + 20
+    while time.time() < end:
+        r, _, _ = select.select([p.stderr], [], [], 0.2)
+        if r:
+            chunk = os.read(p.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            err += chunk
+            m = re.search(rb"console on pseudo-terminal (\S+)", err)
+            if m:
+                fd = os.open(m.group(1), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+                tty.setraw(fd, termios.TCSANOW)
+                return p, fd
+    p.kill()
+    fail("matthan did not print its console's pty", err)
+
+class Term:
+    def __init__(self, fd):
+        self.fd, self.buf = fd, b""
+    def expect(self, pattern, timeout=10):
+        """Reads until pattern (bytes regex) shows; returns what came so far."""
+        end = time.time() + timeout
+        while True:
+            m = re.search(pattern, self.buf, re.S)
+            if m:
+                got, self.buf = self.buf[:m.end()], self.buf[m.end():]
+                return got
+            left = end - time.time()
+            if left <= 0:
+                fail("no %r on the console" % pattern, self.buf)
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    self.buf += os.read(self.fd, 65536)
+                except BlockingIOError:
+                    pass
+    def send(self, data):
+        """Writes as a terminal does: reading whatever comes meanwhile."""
+        view, end = memoryview(data), time.time() + 120
+        while view:
+            if time.time() > end:
+                fail("the console does not take input")
+            r, w, _ = select.select([self.fd], [self.fd], [], 1)
+            if r:
+                try:
+                    self.buf = (self.buf + os.read(self.fd, 65536))[-400000:]
+                except BlockingIOError:
+                    pass
+            if w:
+                try:
+                    view = view[os.write(self.fd, view[:1024]):]
+                except BlockingIOError:
+                    pass
+    def run(self, line, timeout=10):
+        self.send(line.encode() + b"\r")
+        # the echo of the line, its output, the next prompt
+        return self.expect(re.escape(line.encode()) + rb"\r\n.*?\r\nmatthan> ", timeout)
+
+def step(name):
+    print("console_session:", name, flush=True)
+
+def fits_80(text):
+    plain = re.sub(rb"\x1b\[[0-9;?]*[@-~]", b"", text)
+    for row in re.split(rb"[\r\n]", plain):
+        if len(row.decode(errors="replace")) > 80:
+            fail("a row wider than 80 columns: %r" % row, text)
+
+def frames(status):
+    m = re.search(rb"frames     (\d+) captured, (\d+) dropped by the camera", status)
+    if not m:
+        fail("status shows no frame counts", status)
+    return int(m.group(1)), int(m.group(2))
+
+p, fd = start()
+t = Term(fd)
+t.send(b"\r")  # the banner may have gone out before the pty was opened
+t.expect(rb"matthan> ")
+
+step("help")
+out = t.run("help")
+fits_80(out)
+for cmd in (b"status", b"config", b"view", b"selftest", b"factory-reset"):
+    if not re.search(rb"\n  " + cmd + rb" +\S", out):
+        fail("help does not list " + cmd.decode(), out)
+out = t.run("help view")
+if b"usage: view [ascii|color] [SECONDS]" not in out or b"example: view color" not in out:
+    fail("help view has no usage or example", out)
+
+step("status")
+time.sleep(1.5)
+out = t.run("status")
+fits_80(out)
+n1, _ = frames(out)
+for want in (rb"recorder   running for", rb"camera     replay " + re.escape(src.encode()),
+             rb"mt-console ok \d+ ms", rb"upload     not built yet \(issue #7\)"):
+    if not re.search(want, out):
+        fail("status lacks %r" % want, out)
+if n1 < 10:
+    fail("only %d frames after 1.5 s" % n1, out)
+
+step("config")
+out = t.run("config get capture.loop")
+if b"capture.loop = true" not in out:
+    fail("config get capture.loop", out)
+out = t.run("config set motion.sensitivity 70")
+if b"motion.sensitivity = 70" not in out or b"takes effect at config apply" not in out:
+    fail("config set", out)
+out = t.run("config set capture.fps 0")
+if b"config set: capture.fps = 0: out of range 1..60" not in out:
+    fail("config set out of range", out)
+out = t.run("stauts")
+if b"unknown command 'stauts' (did you mean status?)" not in out:
+    fail("typo", out)
+
+step("view")
+# view: the ANSI frame with the grid, refreshed, and any key leaves
+t.send(b"view\r")
+t.expect(rb"\x1b\[2J")
+t.expect(rb"\x1b\[H\d+x\d+ thumbnail.*?      A      B      C")
+t.expect(rb"\x1b\[H")  # a second frame: it refreshes
+t.send(b"q")
+out = t.expect(rb"\x1b\[\?25hmatthan> ")
+out = t.run("log 5")
+if not re.search(rb"I serial: console on pseudo-terminal", out + t.run("log 50")):
+    fail("log does not show the start", out)
+
+step("selftest")
+out = t.run("selftest", timeout=20)
+fits_80(out)
+for want in (rb"camera     ok: \d+ new frames in 1 s", rb"storage    ok: 4096 bytes",
+             rb"clock      ok", rb"station    not built yet", rb"selftest: \d+ passed"):
+    if not re.search(want, out):
+        fail("selftest lacks %r" % want, out)
+
+step("garbage")
+# Garbage: random bytes, a long line, half an escape sequence, Ctrl-C/D/Z.
+before = t.run("config show")
+_, drop0 = frames(t.run("status"))
+junk = bytearray(os.urandom(300000))
+for i, b in enumerate(junk):
+    if b in (13, 10) and i % 64:
+        junk[i] = 32  # a few Enters: lines of random length
+t.send(bytes(junk))
+t.send(b"x" * 100000)
+t.send(b"\x1b[\x03\x04\x1a\x03")
+t.buf = b""
+out = t.run("status", timeout=20)
+n2, drop1 = frames(out)
+if drop1 != drop0:
+    fail("the camera dropped frames while the console took garbage", out)
+after = t.run("config show")
+strip = lambda s: re.sub(rb"^.*?config show\r\n", b"", s, flags=re.S)
+if strip(before) != strip(after):
+    fail("garbage changed the configuration", after)
+
+step("apply")
+# config apply restarts camera and recorder; the console is watched again
+out = t.run("config apply")
+if b"restarting camera and recorder with 1 changed key" not in out:
+    fail("config apply", out)
+time.sleep(2)
+out = t.run("status")
+if not re.search(rb"mt-console ok", out) or frames(out)[0] >= n2:
+    fail("no new run after config apply", out)
+
+step("sigterm")
+p.send_signal(signal.SIGTERM)
+stdout, stderr = p.communicate(timeout=30)
+if p.returncode != 0:
+    fail("exit %d after SIGTERM" % p.returncode, stderr)
+if b"run report" not in stdout:
+    fail("no report after SIGTERM", stdout)
+os.close(fd)
+
+step("reboot")
+# reboot: the clip is finished and the program ends with status 75
+p, fd = start()
+t = Term(fd)
+t.send(b"\r")  # the banner may have gone out before the pty was opened
+t.expect(rb"matthan> ")
+t.send(b"reboot\r")
+t.expect(rb"finishing the clip in progress and restarting")
+stdout, stderr = p.communicate(timeout=30)
+if p.returncode != 75:
+    fail("reboot: exit %d, want 75" % p.returncode, stderr)
+os.close(fd)
+print("console_session: OK")
+PY
