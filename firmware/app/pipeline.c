@@ -1,5 +1,6 @@
 /* The recorder's data path and its threads. */
 #include "app/pipeline.h"
+#include "app/sealing.h"
 #include "app/status.h"
 
 #include <stdio.h>
@@ -40,6 +41,7 @@ struct pipeline {
 	struct mt_event_config ev_cfg;
 	struct mt_clip_writer writer;
 	struct mt_recorder rec;
+	struct mt_sealing sealing; /* key, spool, clip writer hooks (issue #6) */
 
 	struct mt_thread capture_t, analysis_t, writer_t;
 	atomic_int capture_done;
@@ -290,6 +292,9 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	ret = mt_clip_writer_open(&p->writer);
 	if (ret)
 		return ret;
+	/* Every clip sealed into the spool; without a key, unsigned (said). */
+	mt_sealing_open(&p->sealing, p->b, cfg, &p->writer, p->rep->format.width,
+			p->rep->format.height);
 
 	return 0;
 }
@@ -303,6 +308,9 @@ static void teardown(struct pipeline *p)
 	p->rep->watchdog_missed = h.missed;
 	mt_supervisor_free(&p->sup);
 	mt_clip_writer_free(&p->writer);
+	if (p->sealing.on) /* after the writer: its last clip is sealed */
+		mt_spool_get_stats(&p->sealing.spool, &p->rep->spool);
+	mt_sealing_free(&p->sealing);
 	if (p->ready) {
 		mt_recorder_free(&p->rec);
 		mt_queue_free(&p->analysis_q);
@@ -325,6 +333,7 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 	p->b = b;
 	p->rep = report;
 	p->stop = stop;
+	mt_sealing_init(&p->sealing);
 	ret = setup(p, cfg);
 	if (ret)
 		goto out_teardown;
@@ -359,8 +368,10 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 out_teardown:
 	mt_capture_get_stats(b->capture, &report->capture);
 	report->rec = p->rec.stats;
+	report->signing = p->sealing.on;
+	snprintf(report->signing_why, sizeof(report->signing_why), "%s", p->sealing.why);
 	report->run_us = mt_clock_mono_us(b->clock) - t0;
-	teardown(p);
+	teardown(p); /* the writer's last clip is sealed here */
 	free(p);
 	return ret;
 }

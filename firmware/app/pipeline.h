@@ -10,6 +10,7 @@
 
 #include "app/board.h"
 #include "core/config.h"
+#include "evidence/spool.h"
 #include "hal/capture.h"
 #include "record/clip.h"
 #include "record/recorder.h"
@@ -33,6 +34,9 @@ struct mt_run_report {
 	uint32_t nclips; /* clips made (only the first MT_REPORT_CLIPS listed) */
 	struct mt_clip_info clips[MT_REPORT_CLIPS];
 	char clip_sha256[MT_REPORT_CLIPS][65];
+	int signing;           /* clips were sealed into the spool */
+	char signing_why[120]; /* if not, why */
+	struct mt_spool_stats spool;
 };
 
 /* Run until the camera ends (a replay) or *stop becomes non-zero. cfg and b

@@ -31,10 +31,46 @@ static void put(struct out *o, const char *fmt, ...)
 static const char *const missing[] = {
 	"encoders and privacy masks (issue #5): clips are fMP4 (.mp4), but a raw camera "
 	"cannot be recorded and nothing is masked",
-	"signing, hash chain, crash-safe spool (issue #6): 0 clips signed",
+	"manifests carry no motion summary yet (issue #6): peak score, boxes and zones are empty",
 	"upload to the ward station (issue #7): 0 clips uploaded, no station",
 	"OTA updates (issue #9)",
 };
+
+/* The spool and its evidence: what was signed, what a power cut or a full
+ * spool cost (never silent), and the measured write amplification. */
+static void signed_lines(struct out *o, const struct mt_run_report *r)
+{
+	const struct mt_spool_stats *s = &r->spool;
+
+	if (!r->signing) {
+		put(o, "signed     0: NOT SIGNED (%s)\n",
+		    r->signing_why[0] ? r->signing_why : "off");
+		return;
+	}
+	put(o,
+	    "signed     %llu clips sealed (manifest, signature, checkpoints); %llu closed after "
+	    "a power cut or write error, %llu voided (no frame)\n",
+	    (unsigned long long)s->sealed, (unsigned long long)s->recovered,
+	    (unsigned long long)s->voided);
+	put(o,
+	    "spool      %llu clips, %.1f of %.1f MiB; next clip %llu; %llu receipted clips "
+	    "evicted, %llu UNSENT CLIPS LOST, %llu EVENTS REFUSED (spool full)\n",
+	    (unsigned long long)s->clips, (double)s->used_bytes / (1 << 20),
+	    (double)s->capacity / (1 << 20), (unsigned long long)s->next_seq,
+	    (unsigned long long)s->evicted, (unsigned long long)s->lost,
+	    (unsigned long long)s->refused);
+	if (s->payload_bytes)
+		put(o,
+		    "           write amplification %.4f (%llu bytes written for %llu of clips; "
+		    "%llu syncs)\n",
+		    (double)s->written.bytes / (double)s->payload_bytes,
+		    (unsigned long long)s->written.bytes, (unsigned long long)s->payload_bytes,
+		    (unsigned long long)(s->written.syncs + s->written.dir_syncs));
+	if (s->journal_bad || s->journal_inconsistent)
+		put(o, "           JOURNAL: %llu damaged lines, %llu contradicting records\n",
+		    (unsigned long long)s->journal_bad,
+		    (unsigned long long)s->journal_inconsistent);
+}
 
 size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 			const struct mt_config *cfg, const struct mt_run_report *r)
@@ -88,7 +124,7 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	}
 	if (r->nclips > MT_REPORT_CLIPS)
 		put(&o, "  ... and %u more\n", r->nclips - MT_REPORT_CLIPS);
-	put(&o, "signed     0 (not built yet)\n");
+	signed_lines(&o, r);
 	put(&o, "uploaded   0 (not built yet)\n");
 	put(&o, "watchdog   %s: fed %llu times, %llu ticks with a stale thread\n",
 	    b->watchdog_note ? b->watchdog_note : "hardware", (unsigned long long)r->watchdog_feeds,

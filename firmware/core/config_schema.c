@@ -30,6 +30,12 @@ static const char *const level_words[] = { "err", "wrn", "inf", "dbg", NULL };
 #define INT(n, lo, hi, d, h)                                                                      \
 	{ .name = n, .type = MT_CONFIG_T_INT, .min = lo, .max = hi, .def_int = d, .help = h }
 #define BOOL(n, d, h) { .name = n, .type = MT_CONFIG_T_BOOL, .max = 1, .def_int = d, .help = h }
+/* A Kconfig bool set to n is left undefined in autoconf.h. */
+#ifdef CONFIG_MT_SPOOL_EVICT_UNSENT
+#define SPOOL_EVICT_UNSENT 1
+#else
+#define SPOOL_EVICT_UNSENT 0
+#endif
 #define STR(n, len, d, h)                                                                         \
 	{ .name = n, .type = MT_CONFIG_T_STR, .max_len = len, .def_str = d, .help = h }
 #define STRC(n, len, d, h, c)                                                                     \
@@ -110,6 +116,8 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"folder where clips wait for upload"),
 	[MT_CONFIG_SPOOL_MIB] = INT("spool.mib", 16, 1048576, CONFIG_MT_SPOOL_BYTES,
 		"the spool never grows past this (MiB)"),
+	[MT_CONFIG_SPOOL_EVICT_UNSENT] = BOOL("spool.evict_unsent", SPOOL_EVICT_UNSENT,
+		"when full: evict the oldest unsent clip (a loss) instead of refusing new events"),
 	[MT_CONFIG_LOG_LEVEL] = ENUM("log.level", level_words, CONFIG_MT_LOG_LEVEL, NULL,
 		"messages below this level are not printed"),
 	[MT_CONFIG_DEVICE_ID] = STR("device.id", 63, "unenrolled",

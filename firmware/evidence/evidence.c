@@ -200,12 +200,21 @@ int mt_evidence_seal_clip(const char *clip_path, const struct mt_seal_config *cf
 			  const struct mt_manifest_info *info,
 			  uint8_t manifest_sha256[MT_SHA256_LEN])
 {
+	return mt_evidence_seal_resume(clip_path, cfg, 0, 0, info, manifest_sha256);
+}
+
+int mt_evidence_seal_resume(const char *clip_path, const struct mt_seal_config *cfg,
+			    uint32_t records, int64_t last_us, const struct mt_manifest_info *info,
+			    uint8_t manifest_sha256[MT_SHA256_LEN])
+{
 	struct mt_seal seal;
 	struct walk w = { .st = cfg->st, .seal = &seal };
 	int ret;
 
 	mt_seal_init(&seal);
 	ret = mt_seal_open(&seal, cfg);
+	if (ret == 0)
+		ret = mt_seal_resume(&seal, records, last_us);
 	if (ret)
 		goto out_free_seal;
 	ret = mt_storage_open(cfg->st, clip_path, MT_O_READ, &w.fd);

@@ -22,4 +22,11 @@ int mt_evidence_seal_clip(const char *clip_path, const struct mt_seal_config *cf
 			  const struct mt_manifest_info *info,
 			  uint8_t manifest_sha256[MT_SHA256_LEN]);
 
+/* mt_evidence_seal_clip() for a clip cut short whose checkpoint file
+ * already holds `records` records, the last at media time last_us: they
+ * are kept and continued (mt_seal_resume()). */
+int mt_evidence_seal_resume(const char *clip_path, const struct mt_seal_config *cfg,
+			    uint32_t records, int64_t last_us, const struct mt_manifest_info *info,
+			    uint8_t manifest_sha256[MT_SHA256_LEN]);
+
 #endif

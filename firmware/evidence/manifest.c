@@ -127,6 +127,22 @@ static void write_motion(struct mt_json *j, const struct mt_manifest_motion *mo)
 	mt_json_object_end(j);
 }
 
+static void write_lost(struct mt_json *j, const struct mt_manifest_info *in)
+{
+	if (!in->lost_count && !in->refused)
+		return;
+	mt_json_key(j, "lost");
+	mt_json_object_begin(j);
+	mt_json_key(j, "clips");
+	mt_json_array_begin(j);
+	for (size_t i = 0; i < in->nlost; i++)
+		mt_json_int(j, (int64_t)in->lost_clips[i]);
+	mt_json_array_end(j);
+	mt_json_kint(j, "count", (int64_t)in->lost_count);
+	mt_json_kint(j, "refused", (int64_t)in->refused);
+	mt_json_object_end(j);
+}
+
 int mt_manifest_format(const struct mt_manifest *m, char **out, size_t *len)
 {
 	const struct mt_manifest_info *in = m->info;
@@ -140,7 +156,8 @@ int mt_manifest_format(const struct mt_manifest *m, char **out, size_t *len)
 	if (c->err)
 		return c->err;
 	if (!c->started || c->open_bytes || in->motion.nboxes > MT_MANIFEST_BOXES ||
-	    in->motion.nzones > MT_MANIFEST_ZONES)
+	    in->motion.nzones > MT_MANIFEST_ZONES || in->nlost > MT_MANIFEST_LOST ||
+	    in->nlost > in->lost_count)
 		return -EINVAL;
 	ret = mt_chain_file_sha256(c, file_sha);
 	if (ret)
@@ -179,6 +196,7 @@ int mt_manifest_format(const struct mt_manifest *m, char **out, size_t *len)
 	mt_json_object_end(&j);
 	mt_json_khex(&j, "key_id", m->key_id, MT_SHA256_LEN);
 	mt_json_kstr(&j, "location", in->location);
+	write_lost(&j, in);
 	write_motion(&j, &in->motion);
 	mt_json_khex(&j, "prev_manifest_sha256", m->id->prev_manifest_sha256, MT_SHA256_LEN);
 	mt_json_key(&j, "start");

@@ -15,6 +15,7 @@
 #define MT_MANIFEST_MAX    (4 * 1024 * 1024) /* about 20000 fragments */
 #define MT_MANIFEST_ZONES  8
 #define MT_MANIFEST_BOXES  16
+#define MT_MANIFEST_LOST   64 /* lost clips listed by number; more are counted */
 
 /* A UTC time before this is not believed, even from a clock that says it is
  * synced (2020-01-01T00:00:00Z): the manifest says "unsynced", never 1970
@@ -59,6 +60,14 @@ struct mt_manifest_info {
 	const char *firmware;   /* firmware version */
 	const char *location;   /* the installer's label ("" if none) */
 	const char *end_reason; /* "event_end", "clip_max", "power_loss", ... */
+	/* Losses since the previous manifest (docs/spool.md): clips never
+	 * receipted that a full spool evicted (lost_count, the first nlost of
+	 * them listed), and events it had no room to record. Written as
+	 * "lost" only when there was one; zeros otherwise. */
+	const uint64_t *lost_clips;
+	size_t nlost; /* at most MT_MANIFEST_LOST */
+	uint64_t lost_count;
+	uint64_t refused;
 };
 
 /* Everything a manifest is made from. */

@@ -50,6 +50,23 @@ int mt_seal_open(struct mt_seal *s, const struct mt_seal_config *cfg)
 	return ret;
 }
 
+int mt_seal_resume(struct mt_seal *s, uint32_t records, int64_t last_us)
+{
+	int ret;
+
+	if (records == 0)
+		return 0;
+	ret = mt_storage_open(s->cfg.st, s->ckpt_path, MT_O_WRITE | MT_O_APPEND, &s->ckpt_fd);
+	if (ret) {
+		s->ckpt_fd = -1;
+		return ret;
+	}
+	s->checkpoints = records;
+	s->last_ckpt_us = last_us;
+	s->have_start = 1;
+	return 0;
+}
+
 int mt_seal_init_segment(struct mt_seal *s, const void *data, size_t len)
 {
 	return mt_chain_init_segment(&s->chain, data, len);

@@ -46,6 +46,13 @@ void mt_seal_init(struct mt_seal *s);
  * -ENAMETOOLONG, or the signer's error (it is asked for its key id). */
 int mt_seal_open(struct mt_seal *s, const struct mt_seal_config *cfg);
 
+/* Continues a clip cut short (spool recovery): its checkpoint file already
+ * holds `records` whole records, the last at media time last_us. They are
+ * kept, and records from here on are appended after them, numbered on, so
+ * the file reads as if the clip had never stopped. Call after open, before
+ * the init segment; records 0 changes nothing. 0 or a storage error. */
+int mt_seal_resume(struct mt_seal *s, uint32_t records, int64_t last_us);
+
 /* The init segment (ftyp + moov), once, first. */
 int mt_seal_init_segment(struct mt_seal *s, const void *data, size_t len);
 

@@ -53,6 +53,13 @@ int mt_clip_writer_open(struct mt_clip_writer *w)
 	return mt_storage_list(w->st, w->dir, note_seq, w);
 }
 
+/* Tells the hooks the clip is over (see struct mt_clip_hooks). */
+static void ended(struct mt_clip_writer *w, int result)
+{
+	if (w->hooks && w->hooks->end)
+		w->hooks->end(w->hooks->arg, &w->cur, result);
+}
+
 int mt_clip_begin(struct mt_clip_writer *w, int64_t trigger_us)
 {
 	int ret;
@@ -60,6 +67,11 @@ int mt_clip_begin(struct mt_clip_writer *w, int64_t trigger_us)
 	if (w->fd >= 0)
 		return -EBUSY;
 	memset(&w->cur, 0, sizeof(w->cur));
+	if (w->hooks && w->hooks->begin) {
+		ret = w->hooks->begin(w->hooks->arg, &w->next_seq);
+		if (ret)
+			return ret;
+	}
 	w->cur.seq = w->next_seq;
 	w->cur.trigger_us = trigger_us;
 	snprintf(w->cur.path, sizeof(w->cur.path), "%s/clip-%06u" CLIP_EXT, w->dir, w->cur.seq);
@@ -68,6 +80,7 @@ int mt_clip_begin(struct mt_clip_writer *w, int64_t trigger_us)
 	if (ret) {
 		w->fd = -1;
 		MT_ERR("%s: %s", w->part, mt_strerror(ret));
+		ended(w, ret);
 		return ret;
 	}
 	w->next_seq++;
@@ -141,6 +154,10 @@ int mt_clip_append(struct mt_clip_writer *w, struct mt_frame *f)
 		ret = start_mux(w, f);
 	if (!ret && mt_fmp4_cut_due(&w->mux, &w->policy, f))
 		ret = mt_fmp4_cut(&w->mux, f->ts_us);
+	/* The init segment goes out with the first sample, and its piece()
+	 * hook wants the clip's start time. */
+	if (!ret && w->mux.stats.samples == 0)
+		w->cur.first_us = f->ts_us;
 	if (!ret)
 		ret = mt_fmp4_add(&w->mux, f);
 	if (ret == MT_EFORMAT) {
@@ -182,6 +199,7 @@ int mt_clip_end(struct mt_clip_writer *w, struct mt_clip_info *out)
 		close_clip(w, 0);
 		MT_WRN("%s: no frame to record; removed", w->part);
 		mt_storage_remove(w->st, w->part);
+		ended(w, -ENODATA);
 		return -ENODATA;
 	}
 	ret = close_clip(w, ret);
@@ -189,17 +207,20 @@ int mt_clip_end(struct mt_clip_writer *w, struct mt_clip_info *out)
 		ret = mt_storage_rename(w->st, w->part, w->cur.path);
 	if (!ret)
 		ret = mt_storage_sync_dir(w->st, w->dir);
-	if (ret) {
+	if (ret)
 		MT_ERR("%s: %s", w->cur.path, mt_strerror(ret));
+	ended(w, ret);
+	if (ret)
 		return ret;
-	}
 	*out = w->cur;
 	return 0;
 }
 
 void mt_clip_writer_free(struct mt_clip_writer *w)
 {
-	if (w->fd >= 0)
+	if (w->fd >= 0) {
 		close_clip(w, 0);
+		ended(w, -ECANCELED);
+	}
 	w->fd = -1;
 }

@@ -42,6 +42,14 @@ struct mt_clip_hooks {
 	 * synced. clip describes the clip so far. Non-zero fails the clip. */
 	int (*piece)(void *arg, const struct mt_clip_info *clip,
 		     const struct mt_fmp4_fragment *frag);
+	/* A clip is about to start: *seq is the number the writer would give
+	 * it, and the hook may change it (the spool numbers clips). Non-zero
+	 * refuses the clip: mt_clip_begin() returns it and nothing is made. */
+	int (*begin)(void *arg, uint32_t *seq);
+	/* The clip begun is over. result 0: complete under its final name;
+	 * -ENODATA: it got no frame and was removed; another error: what was
+	 * written is left as the .part. Once for each begin that succeeded. */
+	void (*end)(void *arg, const struct mt_clip_info *clip, int result);
 	void *arg;
 };
 

@@ -17,6 +17,7 @@ for f in $(ls "$src" | sort | head -n 600); do ln -s "$src/$f" "$work/frames/$f"
 ${MT_EMULATOR:-} "$matthan" --config "$work/none.conf" \
 	--set "capture.device=$work/frames" --set capture.fps=25 --set capture.realtime=false \
 	--set "spool.path=$work/spool" --set record.preroll_s=2 --set record.postroll_s=2 \
+	--set "device.keys=$work/keys" \
 	--report "$work/report.txt" >"$work/out.txt" 2>"$work/err.txt" || {
 	cat "$work/out.txt" "$work/err.txt"; echo "FAIL: matthan exited non-zero"; exit 1; }
 cat "$work/out.txt"
@@ -54,4 +55,22 @@ for clip in "$work"/spool/clip-*.mp4; do
 		fail "$clip: pre-roll $pre s < 2 s for a clip starting at $at s"
 done
 [ "$clips" -eq "$events" ] || fail "$events events but $clips clips"
+
+# Evidence (issue 6): every clip sealed, the chain whole, mt-verify says OK
+# for each; and stock openssl checks a manifest with the public key the key
+# store exported beside the key.
+verify="$(cd "$(dirname "$matthan")/../.." && pwd)/tools/verify/mt-verify"
+pub="$work/keys/evidence.pub.pem"
+[ -s "$pub" ] || fail "no exported public key $pub"
+[ "$(stat -c %a "$work/keys/evidence.key")" = 600 ] || fail "evidence.key is not mode 0600"
+grep -q "^signed  *$clips clips sealed" "$work/report.txt" || fail "report does not say $clips clips signed"
+${MT_EMULATOR:-} "$verify" --pubkey "$pub" --chain "$work/spool" >"$work/verify.txt" ||
+	{ cat "$work/verify.txt"; fail "mt-verify --chain fails"; }
+[ "$(grep -c ': OK$' "$work/verify.txt")" -eq "$clips" ] ||
+	{ cat "$work/verify.txt"; fail "mt-verify does not say OK for every clip"; }
+openssl dgst -sha256 -verify "$pub" -signature "$work/spool/clip-000001.sig" \
+	"$work/spool/clip-000001.json" | grep -q "Verified OK" || fail "openssl does not verify clip 1's manifest"
+grep -q "^ *write amplification" "$work/report.txt" || fail "no write amplification in the report"
+grep "^signed\|^spool\|write amplification" "$work/report.txt"
+echo "PASS: mt-verify OK for all $clips clips, openssl verifies a manifest with the exported key"
 echo "PASS: $events events, $clips clips, each decoded by ffprobe with its pre-roll"

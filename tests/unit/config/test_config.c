@@ -200,6 +200,7 @@ static void test_defaults_from_kconfig(void **state)
 	assert_int_equal(mt_config_int(&c, MT_CONFIG_CONSOLE_BAUD), CONFIG_MT_CONSOLE_BAUD);
 	assert_string_equal(mt_config_str(&c, MT_CONFIG_SPOOL_PATH), CONFIG_MT_SPOOL_PATH);
 	assert_int_equal(mt_config_int(&c, MT_CONFIG_SPOOL_MIB), CONFIG_MT_SPOOL_BYTES);
+	assert_false(mt_config_bool(&c, MT_CONFIG_SPOOL_EVICT_UNSENT));
 	assert_string_equal(mt_config_str(&c, MT_CONFIG_DEVICE_KEYS), CONFIG_MT_DEVICE_KEYS);
 	assert_int_equal(mt_config_int(&c, MT_CONFIG_LOG_LEVEL), CONFIG_MT_LOG_LEVEL);
 	assert_string_equal(mt_config_str(&c, MT_CONFIG_DEVICE_ID), "unenrolled");
