@@ -18,6 +18,15 @@
 #ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
 #include "linux/v4l2_capture.h"
 #endif
+#ifdef CONFIG_MT_DRIVER_TJ_ENCODER
+#include "linux/tj_encoder.h"
+#endif
+#ifdef CONFIG_MT_DRIVER_SW_H264
+#include "linux/sw_h264.h"
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_M2M_ENC
+#include "linux/v4l2_m2m_enc.h"
+#endif
 
 static struct mt_linux_random random_dev;
 static struct mt_posix_storage storage;
@@ -28,6 +37,15 @@ static struct mt_replay_camera replay;
 #endif
 #ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
 static struct mt_v4l2_capture v4l2;
+#endif
+#ifdef CONFIG_MT_DRIVER_TJ_ENCODER
+static struct mt_tj_encoder tj_enc;
+#endif
+#ifdef CONFIG_MT_DRIVER_SW_H264
+static struct mt_sw_h264 sw_h264;
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_M2M_ENC
+static struct mt_v4l2_m2m_enc m2m_enc;
 #endif
 
 int mt_board_init(struct mt_board *b)
@@ -53,6 +71,22 @@ int mt_board_init(struct mt_board *b)
 #ifdef CONFIG_MT_DRIVER_V4L2_CAPTURE
 	mt_v4l2_capture_init(&v4l2);
 	b->v4l2 = &v4l2.dev;
+#endif
+	/* Encoders for raw cameras: TurboJPEG; H.264 from the board's M2M
+	 * encoder when it has one, else OpenH264. */
+#ifdef CONFIG_MT_DRIVER_TJ_ENCODER
+	mt_tj_encoder_init(&tj_enc);
+	b->jpeg_encoder = &tj_enc.dev;
+#endif
+#ifdef CONFIG_MT_DRIVER_SW_H264
+	mt_sw_h264_init(&sw_h264);
+	b->encoder = &sw_h264.dev;
+#endif
+#ifdef CONFIG_MT_DRIVER_V4L2_M2M_ENC
+	if (CONFIG_MT_DRIVER_V4L2_M2M_DEVICE[0]) {
+		mt_v4l2_m2m_enc_init(&m2m_enc, CONFIG_MT_DRIVER_V4L2_M2M_DEVICE);
+		b->encoder = &m2m_enc.dev;
+	}
 #endif
 	return 0;
 }

@@ -22,16 +22,17 @@ struct mt_board {
 	struct mt_clock *clock;
 	struct mt_random *random;
 	struct mt_storage *storage;
-	struct mt_capture *capture; /* the camera the recorder uses (main picks) */
-	struct mt_capture *v4l2;    /* a /dev/ camera; NULL if not built */
-	struct mt_capture *replay;  /* footage played as a camera; NULL if not built */
-	struct mt_encoder *encoder; /* NULL: frames must come compressed */
+	struct mt_capture *capture;      /* the camera the recorder uses (main picks) */
+	struct mt_capture *v4l2;         /* a /dev/ camera; NULL if not built */
+	struct mt_capture *replay;       /* footage played as a camera; NULL if not built */
+	struct mt_encoder *encoder;      /* raw → H.264; NULL: none */
+	struct mt_encoder *jpeg_encoder; /* raw → JPEG; NULL: none */
 	struct mt_watchdog *watchdog;
 	struct mt_serial *console;
 	struct mt_led *led;        /* NULL: no status LED */
 	struct mt_net *net;        /* NULL: no network backend built */
-	struct mt_status *status;  /* the console's window on the recorder; NULL: none */
 	const char *watchdog_note; /* e.g. "recording watchdog (no /dev/watchdog)" */
+	struct mt_status *status;  /* the console's window on the recorder; NULL: none */
 };
 
 /* Fill b with the board's devices. 0 or a negative errno. */

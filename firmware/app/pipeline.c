@@ -19,6 +19,7 @@
 #include "motion/motion.h"
 #include "motion/settings.h"
 #include "motion/thumb.h"
+#include "record/encode.h"
 #include "record/event.h"
 
 MT_LOG_MODULE("pipeline");
@@ -42,11 +43,14 @@ struct pipeline {
 	struct mt_clip_writer writer;
 	struct mt_recorder rec;
 	struct mt_sealing sealing; /* key, spool, clip writer hooks (issue #6) */
+	struct mt_encode enc;      /* camera frame → recorded frame (issue #5) */
+	uint32_t gop_s;            /* H.264 GOP actually used (0: not encoding H.264) */
 
 	struct mt_thread capture_t, analysis_t, writer_t;
 	atomic_int capture_done;
-	uint64_t captured; /* by the capture thread */
-	int ready;         /* ring, queue and recorder exist */
+	uint64_t captured;    /* by the capture thread */
+	uint64_t backlog_max; /* frames a waiting capture lets the writer trail */
+	int ready;            /* ring, queue and recorder exist */
 	struct mt_supervisor_config sup_cfg;
 	struct mt_supervisor sup;
 };
@@ -69,6 +73,19 @@ static void camera_controls(const struct mt_config *cfg, struct mt_capture_confi
 	if (mt_controls_parse(mt_config_str(cfg, MT_CONFIG_CAPTURE_CONTROLS), cc->controls,
 			      MT_CAPTURE_MAX_CONTROLS, &cc->ncontrols, why, sizeof(why)))
 		MT_ERR("capture.controls: %s", why);
+}
+
+/* The frame to record (passed through, masked or encoded) into the ring. A
+ * frame the encode stage drops is counted there; -EAGAIN: the encoder
+ * holds it and gives it with a later call. */
+static void record_frame(struct pipeline *p, struct mt_frame *f)
+{
+	struct mt_frame *rec = NULL;
+
+	if (mt_encode_frame(&p->enc, f, &rec) == 0) {
+		mt_ring_push(&p->ring, rec);
+		mt_frame_put(rec);
+	}
 }
 
 /* capture: camera → ring, and a reference to analysis. Never waits for
@@ -96,9 +113,16 @@ static int capture_main(struct mt_thread *self, void *arg)
 			mt_clock_sleep_us(p->b->clock, POLL_MS * 1000);
 			continue;
 		}
+		/* A replay run as fast as it reads waits for the clip writer too,
+		 * so the ring never drops a frame the writer still needs. */
+		while (!p->realtime && !mt_thread_should_stop(self) &&
+		       mt_recorder_backlog(&p->rec, p->captured) > p->backlog_max) {
+			mt_thread_beat(self);
+			mt_clock_sleep_us(p->b->clock, 2000);
+		}
 		if (p->captured++ == 0)
 			p->rep->first_frame_us = f->ts_us;
-		mt_ring_push(&p->ring, f);
+		record_frame(p, f);
 		if (p->realtime)
 			ret = mt_queue_push(&p->analysis_q, f);
 		else
@@ -122,6 +146,7 @@ static void post(struct pipeline *p, enum mt_event_action a, int64_t at_us)
 		return;
 	if (a == MT_EVENT_START) {
 		p->rep->events++;
+		mt_encode_request_keyframe(&p->enc); /* an IDR at the trigger */
 		MT_INF("event %llu: motion at %.2f s", (unsigned long long)p->rep->events,
 		       (double)(at_us - p->rep->first_frame_us) / 1e6);
 	}
@@ -223,6 +248,49 @@ static int writer_main(struct mt_thread *self, void *arg)
 	return 0;
 }
 
+/* The encode stage for the camera's format (record/encode.h). An H.264 GOP
+ * is at most half the pre-roll, so a clip's first IDR is never much more
+ * than the pre-roll before the trigger. */
+static int setup_encode(struct pipeline *p, const struct mt_config *cfg)
+{
+	static const uint8_t profiles[] = { 66, 77, 100 };
+	const struct mt_capture_format *fmt = &p->rep->format;
+	bool h264 = mt_config_int(cfg, MT_CONFIG_RECORD_CODEC) == 1;
+	int64_t preroll_s = mt_config_int(cfg, MT_CONFIG_RECORD_PREROLL_S);
+	uint32_t gop_s = (uint32_t)mt_config_int(cfg, MT_CONFIG_RECORD_GOP_S);
+	uint32_t fps = fmt->fps ? fmt->fps : p->cap_cfg.fps;
+	struct mt_encode_config ec;
+	char why[160];
+	int ret;
+
+	if (preroll_s >= 2 && gop_s > preroll_s / 2)
+		gop_s = (uint32_t)(preroll_s / 2);
+	ec = (struct mt_encode_config){
+		.in = fmt->format,
+		.out = h264 ? MT_FMT_H264 : MT_FMT_MJPEG,
+		.width = fmt->width,
+		.height = fmt->height,
+		.fps = fps,
+		.quality = (uint32_t)mt_config_int(cfg, MT_CONFIG_RECORD_JPEG_QUALITY),
+		.bitrate = (uint32_t)mt_config_int(cfg, MT_CONFIG_RECORD_H264_KBPS) * 1000,
+		.gop = gop_s * fps,
+		.profile_idc = profiles[mt_config_int(cfg, MT_CONFIG_RECORD_H264_PROFILE)],
+		.encoder = h264 ? p->b->encoder : p->b->jpeg_encoder,
+		.privacy = mt_config_str(cfg, MT_CONFIG_MOTION_PRIVACY),
+	};
+	ret = mt_encode_open(&p->enc, &ec, why, sizeof(why));
+	if (ret) {
+		MT_ERR("camera gives %s: %s", mt_pixfmt_name(fmt->format), why);
+		return ret;
+	}
+	if (fmt->format == MT_FMT_YUYV || fmt->format == MT_FMT_NV12)
+		MT_INF("encoding %s to %s with %s", mt_pixfmt_name(fmt->format),
+		       mt_pixfmt_name(ec.out), ec.encoder->name);
+	/* A camera's own H.264 has its own GOP; allow the longest we ask for. */
+	p->gop_s = h264 || fmt->format == MT_FMT_H264 ? gop_s : 0;
+	return 0;
+}
+
 static int setup(struct pipeline *p, const struct mt_config *cfg)
 {
 	char fmt[16], msg[160];
@@ -258,18 +326,16 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		return ret;
 	}
 	mt_capture_get_format(p->b->capture, &p->rep->format);
-	if (p->rep->format.format != MT_FMT_MJPEG && p->rep->format.format != MT_FMT_H264) {
-		/* Raw frames need the encoder stage (issue #5). */
-		MT_ERR("camera gives %s: recording raw frames needs an encoder, not built yet",
-		       mt_pixfmt_name(p->rep->format.format));
-		return MT_EFORMAT;
-	}
+	ret = setup_encode(p, cfg);
+	if (ret)
+		return ret;
 
 	/* Slots for the ring: pre-roll plus a margin for the writer to lag, at
 	 * the rate the camera really runs (a file may have its own). */
 	if (p->rep->format.fps > fps)
 		fps = p->rep->format.fps;
-	nslots = (uint32_t)((preroll_us / 1000000 + 4) * fps);
+	nslots = (uint32_t)((preroll_us / 1000000 + 4 + p->gop_s) * fps); /* + a GOP */
+	p->backlog_max = (uint64_t)(preroll_us / 1000000 + 1 + p->gop_s) * fps;
 	p->ring_slots = calloc(nslots, sizeof(*p->ring_slots));
 	if (!p->ring_slots)
 		return -ENOMEM;
@@ -311,6 +377,7 @@ static void teardown(struct pipeline *p)
 	if (p->sealing.on) /* after the writer: its last clip is sealed */
 		mt_spool_get_stats(&p->sealing.spool, &p->rep->spool);
 	mt_sealing_free(&p->sealing);
+	mt_encode_free(&p->enc);
 	if (p->ready) {
 		mt_recorder_free(&p->rec);
 		mt_queue_free(&p->analysis_q);

@@ -29,8 +29,6 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
-	"encoders and privacy masks (issue #5): clips are fMP4 (.mp4), but a raw camera "
-	"cannot be recorded and nothing is masked",
 	"manifests carry no motion summary yet (issue #6): peak score, boxes and zones are empty",
 	"upload to the ward station (issue #7): 0 clips uploaded, no station",
 	"OTA updates (issue #9)",

@@ -13,6 +13,8 @@ static const char *const format_words[] = { "mjpeg", "yuyv", "nv12", "h264", NUL
 /* The values of V4L2's power line menu: 0 off, 1 50 Hz, 2 60 Hz, 3 auto. */
 static const char *const power_words[] = { "off", "50", "60", "auto", "camera", NULL };
 static const char *const exposure_words[] = { "camera", "auto", "manual", NULL };
+static const char *const codec_words[] = { "mjpeg", "h264", NULL };
+static const char *const profile_words[] = { "baseline", "main", "high", NULL };
 
 static const char *check_controls(const char *value, char *why, size_t len)
 {
@@ -79,6 +81,17 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"seconds recorded after motion stops"),
 	[MT_CONFIG_RECORD_CLIP_MAX_S] = INT("record.clip_max_s", 10, 3600,
 		CONFIG_MT_CLIP_MAX_SECONDS, "longest clip; a longer event is cut into chained clips"),
+	[MT_CONFIG_RECORD_CODEC] = ENUM("record.codec", codec_words, 0, CONFIG_MT_RECORD_CODEC_NAME,
+		"what a raw (yuyv, nv12) camera is encoded to: mjpeg or h264"),
+	[MT_CONFIG_RECORD_JPEG_QUALITY] = INT("record.jpeg_quality", 1, 100,
+		CONFIG_MT_RECORD_JPEG_QUALITY, "JPEG quality of encoded raw frames"),
+	[MT_CONFIG_RECORD_H264_KBPS] = INT("record.h264_kbps", 100, 50000,
+		CONFIG_MT_RECORD_H264_KBPS, "H.264 bitrate of encoded raw frames (kbit/s)"),
+	[MT_CONFIG_RECORD_GOP_S] = INT("record.gop_s", 1, 30, CONFIG_MT_RECORD_GOP_SECONDS,
+		"H.264 seconds between IDRs; at most half of record.preroll_s is used"),
+	[MT_CONFIG_RECORD_H264_PROFILE] = ENUM("record.h264_profile", profile_words, 0,
+		CONFIG_MT_RECORD_H264_PROFILE,
+		"H.264 profile asked of the encoder: baseline, main or high"),
 	[MT_CONFIG_MOTION_SENSITIVITY] = INT("motion.sensitivity", 1, 100,
 		CONFIG_MT_MOTION_SENSITIVITY, "1 = least sensitive, 100 = most"),
 	[MT_CONFIG_MOTION_MIN_AREA_PERMILLE] = INT("motion.min_area_permille", 1, 500,

@@ -50,6 +50,27 @@ void mt_ring_free(struct mt_ring *r)
 	r->slots = NULL;
 }
 
+/* May the oldest frame go for age? Only once a later keyframe is itself at
+ * least max_age old: a clip that reaches back max_age from the newest frame
+ * starts at the last keyframe at or before that point, and that keyframe
+ * and everything after it stay. (For JPEG, where every frame is a keyframe,
+ * this keeps the one frame at or just before the bound.) The scan ends at
+ * the first keyframe, so it costs at most one GOP. */
+static int too_old(struct mt_ring *r, int64_t newest_us)
+{
+	int64_t limit = newest_us - r->max_age_us;
+
+	for (uint64_t p = r->tail + 1; p < r->head; p++) {
+		const struct mt_frame *f = *slot(r, p);
+
+		if (f->ts_us > limit)
+			return 0;
+		if (f->flags & MT_FRAME_KEY)
+			return 1;
+	}
+	return 0;
+}
+
 uint64_t mt_ring_push(struct mt_ring *r, struct mt_frame *f)
 {
 	uint64_t pos;
@@ -61,8 +82,7 @@ uint64_t mt_ring_push(struct mt_ring *r, struct mt_frame *f)
 	*slot(r, pos) = mt_frame_get(f);
 	r->bytes += f->size;
 	/* Keep the newest frame even if it alone is over the byte bound. */
-	while (r->tail + 1 < r->head &&
-	       (r->bytes > r->max_bytes || f->ts_us - (*slot(r, r->tail))->ts_us > r->max_age_us))
+	while (r->tail + 1 < r->head && (r->bytes > r->max_bytes || too_old(r, f->ts_us)))
 		evict_oldest(r);
 	pthread_cond_broadcast(&r->grown);
 	pthread_mutex_unlock(&r->lock);

@@ -1,6 +1,8 @@
 /* The pre-roll ring: the last seconds of compressed frames, held in RAM by
  * reference (no payload copies). Bounded by bytes, by age and by slots; the
- * oldest frames go first. Readers (the clip writer, a snapshot) walk it by
+ * oldest frames go first. The age bound keeps whole GOPs: a frame goes for
+ * age only once a later keyframe is max_age old, so the last keyframe at or
+ * before (newest - max_age) is always held (bytes and slots still bound it). Readers (the clip writer, a snapshot) walk it by
  * position and hold their own references, so eviction never frees a frame a
  * reader still has. One writer (capture), any number of readers. */
 #ifndef MT_CORE_RING_H

@@ -16,9 +16,10 @@ struct mt_encoder_config {
 	uint16_t width;
 	uint16_t height;
 	uint32_t fps;
-	uint32_t quality; /* JPEG quality 1..100 */
-	uint32_t bitrate; /* H.264 bits per second */
-	uint32_t gop;     /* H.264 frames between IDRs */
+	uint32_t quality;    /* JPEG quality 1..100 */
+	uint32_t bitrate;    /* H.264 bits per second */
+	uint32_t gop;        /* H.264 frames between IDRs */
+	uint8_t profile_idc; /* H.264 profile: 66 baseline, 77 main, 100 high; 0: any */
 };
 
 struct mt_encoder;

@@ -173,7 +173,25 @@ static bool split_here(const struct mt_frame *f)
 	return f->format != MT_FMT_H264 || (f->flags & MT_FRAME_KEY);
 }
 
+static int poll_once(struct mt_recorder *rec, int timeout_ms);
+
 int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
+{
+	int ret = poll_once(rec, timeout_ms);
+
+	atomic_store(&rec->pub_next, rec->next);
+	atomic_store(&rec->pub_recording, rec->recording);
+	return ret;
+}
+
+uint64_t mt_recorder_backlog(struct mt_recorder *rec, uint64_t head)
+{
+	uint64_t next = atomic_load(&rec->pub_next);
+
+	return atomic_load(&rec->pub_recording) && head > next ? head - next : 0;
+}
+
+static int poll_once(struct mt_recorder *rec, int timeout_ms)
 {
 	struct mt_frame *f;
 	int ret;

@@ -9,6 +9,7 @@
 #define MT_RECORD_RECORDER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/ring.h"
@@ -50,6 +51,9 @@ struct mt_recorder {
 	int64_t end_us;   /* last frame time of the clip, INT64_MAX while open */
 	int64_t split_us; /* first frame time of the next chained clip */
 	struct mt_recorder_stats stats;
+	/* for other threads: the writer's next ring position while it records */
+	_Atomic uint64_t pub_next;
+	_Atomic int pub_recording;
 };
 
 /* ring and writer must outlive the recorder; on_clip runs on the writer
@@ -70,5 +74,11 @@ void mt_recorder_analysed(struct mt_recorder *rec, int64_t ts_us);
 /* From the writer thread: apply decisions, write what is due, wait up to
  * timeout_ms for more. MT_EEND once the ring is closed and all is written. */
 int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms);
+
+/* From any thread: frames between the writer's next ring position and head
+ * (the position the next push gets) while a clip is being written, else 0.
+ * A capture that may wait (a replay run as fast as it reads) waits while
+ * this nears what the ring keeps, so the writer never loses a frame. */
+uint64_t mt_recorder_backlog(struct mt_recorder *rec, uint64_t head);
 
 #endif

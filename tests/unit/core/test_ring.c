@@ -113,20 +113,56 @@ static void test_bounded_by_age(void **state)
 {
 	struct mt_ring r;
 
-	/* 10 fps, 250 ms of pre-roll. */
+	/* 10 fps, 250 ms of pre-roll, every frame a keyframe (JPEG). */
 	mt_ring_init(&r, slots, NSLOTS, SIZE_MAX, 250000);
 	for (uint32_t i = 0; i <= 5; i++)
 		push(&r, i, i * 100000, 10, 1);
-	/* Newest at 500 ms: 300 ms and 400 ms are within 250 ms... */
-	assert_usage(&r, 3, 30, 3);
-	assert_int_equal(id_at(&r, 3), 3);
-	/* ...and exactly 250 ms old is still in. */
+	/* Newest at 500 ms: a clip reaching back to 250 ms starts at the last
+	 * frame at or before it, 200 ms, so that one stays; 0 and 100 go. */
+	assert_usage(&r, 4, 40, 2);
+	assert_int_equal(id_at(&r, 2), 2);
+	/* At 550 ms the bound is 300 ms: the frame at 300 ms is enough. */
 	push(&r, 6, 550000, 10, 1);
 	assert_usage(&r, 4, 40, 3);
 	assert_int_equal(id_at(&r, 3), 3);
+	/* Just past it, 300 ms is still the last frame at or before the bound. */
 	push(&r, 7, 550001, 10, 1);
-	assert_usage(&r, 4, 40, 4);
+	assert_usage(&r, 5, 50, 3);
+	push(&r, 8, 700000, 10, 1);
+	assert_usage(&r, 5, 50, 4);
 	assert_int_equal(mt_ring_read(&r, 3, 0, &(struct mt_frame *){ NULL }), -ENOENT);
+	assert_int_equal(id_at(&r, 4), 4);
+	mt_ring_free(&r);
+}
+
+/* H.264 with a 2 s GOP at 10 fps and 5 s of pre-roll: after every push the
+ * ring starts at a keyframe at or before (newest - 5 s), and holds no more
+ * than one GOP beyond that. */
+static void test_age_keeps_whole_gops(void **state)
+{
+	static struct mt_frame *big[128];
+	struct mt_ring r;
+	uint64_t pos;
+
+	mt_ring_init(&r, big, 128, SIZE_MAX, 5000000);
+	for (uint32_t i = 0; i < 400; i++) {
+		int64_t now = (int64_t)i * 100000;
+		struct mt_frame *f = NULL;
+
+		push(&r, i, now, 10, i % 20 == 0);
+		if (now < 5000000)
+			continue;
+		assert_int_equal(mt_ring_find(&r, now - 5000000, &pos), 0);
+		assert_int_equal(mt_ring_read(&r, pos, 0, &f), 0);
+		assert_true(f->flags & MT_FRAME_KEY);
+		assert_true(f->ts_us <= now - 5000000);
+		assert_true(f->ts_us > now - 5000000 - 2000000);
+		/* and it is the oldest frame held: nothing older is kept */
+		if (pos > 0)
+			assert_int_equal(mt_ring_read(&r, pos - 1, 0, &(struct mt_frame *){ NULL }),
+					 -ENOENT);
+		mt_frame_put(f);
+	}
 	mt_ring_free(&r);
 }
 
@@ -423,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_by_bytes),
 		cmocka_unit_test(test_newest_kept_over_byte_bound),
 		cmocka_unit_test(test_bounded_by_age),
+		cmocka_unit_test(test_age_keeps_whole_gops),
 		cmocka_unit_test(test_bounded_by_slots),
 		cmocka_unit_test(test_reader_keeps_evicted_frame_alive),
 		cmocka_unit_test(test_free_drops_references_and_is_safe_twice),
