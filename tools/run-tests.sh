@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and .ci/run): install what is needed, then build and run
 # every test: host, host under ASan+UBSan, armhf and arm64 cross builds under
-# qemu-user, and the format and cppcheck gates. Ends with ctest's summaries
+# qemu-user, the libFuzzer targets for a bounded time (clang), and the format
+# and cppcheck gates. Ends with ctest's summaries
 # and one total line.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ passed=0
 failed=0
 status=0
 summaries=""
-for target in host asan armhf arm64; do
+for target in host asan armhf arm64 fuzz; do
 	echo "== $target =="
 	log="build/ctest-$target.log"
 	mkdir -p build

@@ -68,6 +68,43 @@ void mt_station_init(struct mt_station *st, struct mt_tls_client *tls, const cha
 	snprintf(st->base, sizeof(st->base), "%s", base ? base : "");
 }
 
+void mt_station_init_link(struct mt_station *st, const struct mt_station_link *link,
+			  const char *host, const char *base)
+{
+	mt_station_init(st, NULL, host, base);
+	st->link = link;
+}
+
+static bool link_connected(const struct mt_station *st)
+{
+	return st->link ? st->link->connected(st->link->ctx) : mt_tls_connected(st->tls);
+}
+
+static int link_connect(const struct mt_station *st)
+{
+	int ret;
+
+	if (st->link)
+		return st->link->connect(st->link->ctx);
+	ret = mt_tls_connect(st->tls);
+	if (ret)
+		MT_WRN("%s", mt_tls_why(st->tls));
+	return ret;
+}
+
+static const struct mt_stream *link_stream(const struct mt_station *st)
+{
+	return st->link ? st->link->stream(st->link->ctx) : mt_tls_stream(st->tls);
+}
+
+static void link_close(const struct mt_station *st)
+{
+	if (st->link)
+		st->link->close(st->link->ctx);
+	else
+		mt_tls_close(st->tls);
+}
+
 static bool idempotent(const char *method)
 {
 	return !strcmp(method, "GET") || !strcmp(method, "HEAD") || !strcmp(method, "DELETE") ||
@@ -88,21 +125,19 @@ int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt
 	req->path = path;
 	req->host = st->host;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		bool fresh = !mt_tls_connected(st->tls);
+		bool fresh = !link_connected(st);
 
 		if (fresh) {
-			ret = mt_tls_connect(st->tls);
-			if (ret) {
-				MT_WRN("%s", mt_tls_why(st->tls));
+			ret = link_connect(st);
+			if (ret)
 				break;
-			}
 			if (st->requests)
 				st->reconnects++;
 		}
 		st->requests++;
-		ret = mt_http_exchange(mt_tls_stream(st->tls), req, r);
+		ret = mt_http_exchange(link_stream(st), req, r);
 		if (ret || r->close)
-			mt_tls_close(st->tls);
+			link_close(st);
 		/* a kept-alive connection the station had closed: once more, for a
 		 * request that may be repeated (PATCH and POST are not: tus asks
 		 * the station what arrived instead) */
@@ -116,5 +151,5 @@ int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt
 
 void mt_station_close(struct mt_station *st)
 {
-	mt_tls_close(st->tls);
+	link_close(st);
 }

@@ -6,6 +6,7 @@
 #ifndef MT_NET_STATION_H
 #define MT_NET_STATION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "net/http.h"
@@ -23,9 +24,21 @@ struct mt_station_url {
 /* Parses "https://host[:port][/base]" (IPv6 as [::1]). 0 or -EINVAL. */
 int mt_station_url_parse(const char *url, struct mt_station_url *out);
 
+/* Another way to the station than the TLS client: tests and the fuzzer
+ * put a scripted stream here (mt_station_init_link). Same contract as the
+ * mt_tls_* calls it stands for. */
+struct mt_station_link {
+	int (*connect)(void *ctx); /* 0 or a negative errno */
+	const struct mt_stream *(*stream)(void *ctx);
+	void (*close)(void *ctx);
+	bool (*connected)(void *ctx);
+	void *ctx;
+};
+
 struct mt_station {
-	struct mt_tls_client *tls; /* borrowed; its host and port are the station's */
-	const char *host;          /* for the Host header */
+	struct mt_tls_client *tls;          /* borrowed; its host and port are the station's */
+	const struct mt_station_link *link; /* borrowed; used instead of tls when set */
+	const char *host;                   /* for the Host header */
 	char base[MT_STATION_PATH_MAX];
 	uint64_t requests, reconnects;
 	int last_status; /* of the last response, for logs */
@@ -33,6 +46,10 @@ struct mt_station {
 
 void mt_station_init(struct mt_station *st, struct mt_tls_client *tls, const char *host,
 		     const char *base);
+
+/* The same over link instead of a TLS client. */
+void mt_station_init_link(struct mt_station *st, const struct mt_station_link *link,
+			  const char *host, const char *base);
 
 /* Sends req (its host is set here; its path is joined to the base unless it
  * is absolute with the base already) and reads the response into r. Connects
