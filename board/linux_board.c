@@ -9,6 +9,9 @@
 #include "autoconf.h"
 #include "fake/fake_watchdog.h"
 #include "linux/linux_clock.h"
+#ifdef CONFIG_MT_DRIVER_LINUX_NET
+#include "linux/linux_net.h"
+#endif
 #include "linux/linux_random.h"
 #include "linux/linux_serial.h"
 #include "linux/posix_storage.h"
@@ -31,6 +34,9 @@
 static struct mt_linux_random random_dev;
 static struct mt_posix_storage storage;
 static struct mt_fake_watchdog watchdog;
+#ifdef CONFIG_MT_DRIVER_LINUX_NET
+static struct mt_linux_net net;
+#endif
 static struct mt_linux_serial console;
 #ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
 static struct mt_replay_camera replay;
@@ -87,6 +93,10 @@ int mt_board_init(struct mt_board *b)
 		mt_v4l2_m2m_enc_init(&m2m_enc, CONFIG_MT_DRIVER_V4L2_M2M_DEVICE);
 		b->encoder = &m2m_enc.dev;
 	}
+#endif
+#ifdef CONFIG_MT_DRIVER_LINUX_NET
+	mt_linux_net_init(&net);
+	b->net = &net.dev;
 #endif
 	return 0;
 }

@@ -38,15 +38,20 @@ function(mt_kconfig_run)
 	endif()
 endfunction()
 
-# (Re)make .config when it is missing or the board or fragments changed.
-set(mt_config_sources "${MT_BOARD_DIR}/defconfig;${MT_CONFIG_FRAGMENTS}")
+# (Re)make .config when it is missing or the board defconfig or fragments
+# changed (their content, not only their names: a board that gains a line
+# must reach old build folders). menuconfig edits survive until then.
+set(merged "${CMAKE_BINARY_DIR}/defconfig.merged")
+file(READ "${MT_BOARD_DIR}/defconfig" text)
+foreach(frag IN LISTS MT_CONFIG_FRAGMENTS)
+	file(READ "${frag}" more)
+	string(APPEND text "\n${more}")
+endforeach()
+string(SHA256 mt_config_sources "${MT_BOARD_DIR};${text}")
 if(NOT EXISTS "${MT_DOTCONFIG}" OR NOT "${mt_config_sources}" STREQUAL "${MT_CONFIG_SOURCES_USED}")
-	set(merged "${CMAKE_BINARY_DIR}/defconfig.merged")
-	file(READ "${MT_BOARD_DIR}/defconfig" text)
-	foreach(frag IN LISTS MT_CONFIG_FRAGMENTS)
-		file(READ "${frag}" more)
-		string(APPEND text "\n${more}")
-	endforeach()
+	if(EXISTS "${MT_DOTCONFIG}")
+		message(STATUS "Kconfig: ${MT_BOARD_DIR}/defconfig or a fragment changed: .config remade")
+	endif()
 	file(WRITE "${merged}" "${text}")
 	mt_kconfig_run(-m defconfig --kconfig ${MT_KCONFIG_ROOT} ${merged})
 	set(MT_CONFIG_SOURCES_USED "${mt_config_sources}" CACHE INTERNAL "")

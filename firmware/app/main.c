@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/board.h"
+#include "app/delivery.h"
 #include "app/pipeline.h"
 #include "app/report.h"
 #include "app/status.h"
@@ -41,8 +42,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: matthan [--config FILE] [--set KEY=VALUE]... [--report FILE]\n"
+		"       matthan [--config FILE] enroll https://STATION[:PORT] CODE FINGERPRINT\n"
 		"\n"
-		"The recorder: camera -> motion -> pre-roll ring -> clips in the spool.\n"
+		"The recorder: camera -> motion -> pre-roll ring -> sealed clips in the\n"
+		"spool -> uploaded to the ward station (station.url, set by enroll).\n"
 		"Runs until the camera ends (a replay) or SIGINT/SIGTERM, then prints a\n"
 		"report of what was recorded. The serial console (console.device; \"pty\"\n"
 		"prints its path) takes commands meanwhile: docs/console.md. After the\n"
@@ -173,10 +176,28 @@ int main(int argc, char **argv)
 	static struct mt_console console;
 	static struct mt_logring logring;
 	static struct mt_status status;
+	static struct mt_delivery delivery;
 	char lvl[8];
 	bool reboot;
 	int ret;
 
+	/* matthan [--config FILE] enroll URL CODE FINGERPRINT */
+	if (argc >= 4 && strcmp(argv[1], "--config") == 0 && strcmp(argv[3], "enroll") == 0) {
+		config_path = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc >= 2 && strcmp(argv[1], "enroll") == 0) {
+		if (argc != 5) {
+			fprintf(stderr,
+				"usage: matthan enroll https://STATION[:PORT] CODE FINGERPRINT\n");
+			return 2;
+		}
+		ret = mt_board_init(&b);
+		if (ret || load_config(&b, &cfg, config_path, 1, argv))
+			return 1;
+		return mt_delivery_enroll(&b, &cfg, config_path, argv[2], argv[3], argv[4]);
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -247,7 +268,13 @@ int main(int argc, char **argv)
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return 1;
+	mt_delivery_start(&delivery, &b, &cfg);
 	ret = run(&b, &cfg, &status, rep);
+	/* what the run sealed last goes up before the report (a signal: briefly) */
+	mt_delivery_finish(&delivery, atomic_load(&stop_requested) ? 5 : 60);
+	rep->upload_on = delivery.on;
+	rep->upload = delivery.up.stats;
+	snprintf(rep->upload_why, sizeof(rep->upload_why), "%s", delivery.why);
 	mt_log_flush();
 	if (b.console) {
 		mt_console_free(&console);

@@ -11,6 +11,7 @@
 #include "app/board.h"
 #include "core/config.h"
 #include "evidence/spool.h"
+#include "net/uploader.h"
 #include "hal/capture.h"
 #include "record/clip.h"
 #include "record/recorder.h"
@@ -30,6 +31,9 @@ struct mt_run_report {
 	int64_t first_frame_us; /* capture time of the first frame (clip offsets) */
 	uint64_t watchdog_feeds;
 	int camera_error; /* the camera could not be opened: nothing ran */
+	int upload_on;    /* the uploader ran (filled by main) */
+	char upload_why[160];
+	struct mt_uploader_stats upload;
 	uint64_t watchdog_missed;
 	uint32_t nclips; /* clips made (only the first MT_REPORT_CLIPS listed) */
 	struct mt_clip_info clips[MT_REPORT_CLIPS];

@@ -30,8 +30,7 @@ static void put(struct out *o, const char *fmt, ...)
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
 	"manifests carry no motion summary yet (issue #6): peak score, boxes and zones are empty",
-	"upload to the ward station (issue #7): 0 clips uploaded, no station",
-	"OTA updates (issue #9)",
+	"OTA updates (issue #9): bundles, download, slots and mt-boot are built; the recorder does not run the agent or its health check yet",
 };
 
 /* The spool and its evidence: what was signed, what a power cut or a full
@@ -123,7 +122,15 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	if (r->nclips > MT_REPORT_CLIPS)
 		put(&o, "  ... and %u more\n", r->nclips - MT_REPORT_CLIPS);
 	signed_lines(&o, r);
-	put(&o, "uploaded   0 (not built yet)\n");
+	if (r->upload_on)
+		put(&o,
+		    "uploaded   %llu clips delivered with a checked station receipt, %.1f MiB; "
+		    "%llu failed attempts%s%s\n",
+		    (unsigned long long)r->upload.delivered, (double)r->upload.bytes / (1 << 20),
+		    (unsigned long long)r->upload.failures, r->upload.last_why[0] ? "; last: " : "",
+		    r->upload.last_why);
+	else
+		put(&o, "uploaded   0: uploads off (%s)\n", r->upload_why);
 	put(&o, "watchdog   %s: fed %llu times, %llu ticks with a stale thread\n",
 	    b->watchdog_note ? b->watchdog_note : "hardware", (unsigned long long)r->watchdog_feeds,
 	    (unsigned long long)r->watchdog_missed);

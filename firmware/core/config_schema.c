@@ -142,6 +142,10 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 	[MT_CONFIG_EVIDENCE_CHECKPOINT_S] = INT("evidence.checkpoint_s", 1, 60,
 		CONFIG_MT_EVIDENCE_CHECKPOINT_SECONDS,
 		"media seconds between signed checkpoints of a clip's hash chain"),
+	[MT_CONFIG_STATION_URL] = STR("station.url", 255, "",
+		"the ward station, https://host[:port]; set by matthan enroll"),
+	[MT_CONFIG_STATION_KBPS] = INT("station.kbps", 0, 100000, 0,
+		"upload cap in kbit/s; 0 = none"),
 };
 /* clang-format on */
 /* clang-format on */
