@@ -1,5 +1,6 @@
 /* The recorder's data path and its threads. */
 #include "app/pipeline.h"
+#include "app/motion_summary.h"
 #include "app/sealing.h"
 #include "app/status.h"
 
@@ -42,9 +43,11 @@ struct pipeline {
 	struct mt_event_config ev_cfg;
 	struct mt_clip_writer writer;
 	struct mt_recorder rec;
-	struct mt_sealing sealing; /* key, spool, clip writer hooks (issue #6) */
-	struct mt_encode enc;      /* camera frame → recorded frame (issue #5) */
-	uint32_t gop_s;            /* H.264 GOP actually used (0: not encoding H.264) */
+	struct mt_sealing sealing;     /* key, spool, clip writer hooks (issue #6) */
+	struct mt_motion_summary msum; /* for the manifests */
+	int msum_ready;
+	struct mt_encode enc; /* camera frame → recorded frame (issue #5) */
+	uint32_t gop_s;       /* H.264 GOP actually used (0: not encoding H.264) */
 
 	struct mt_thread capture_t, analysis_t, writer_t;
 	atomic_int capture_done;
@@ -191,6 +194,7 @@ static int analysis_main(struct mt_thread *self, void *arg)
 			MT_WRN("frame %llu: cannot make a thumbnail", (unsigned long long)f->seq);
 		} else {
 			mt_motion_feed(md, thumb, f->ts_us, &res);
+			mt_motion_summary_add(&p->msum, &res);
 			p->rep->analysed++;
 			p->rep->motion_frames += (uint64_t)res.motion;
 			mt_status_analysis(p->b->status, thumb, md, &res, p->rep);
@@ -361,6 +365,11 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	/* Every clip sealed into the spool; without a key, unsigned (said). */
 	mt_sealing_open(&p->sealing, p->b, cfg, &p->writer, p->rep->format.width,
 			p->rep->format.height);
+	/* each manifest gets what the detector saw during its clip */
+	mt_motion_summary_init(&p->msum, p->rep->format.width, p->rep->format.height);
+	p->msum_ready = 1;
+	p->sealing.rec.motion = mt_motion_summary_take;
+	p->sealing.rec.motion_arg = &p->msum;
 
 	return 0;
 }
@@ -377,6 +386,8 @@ static void teardown(struct pipeline *p)
 	if (p->sealing.on) /* after the writer: its last clip is sealed */
 		mt_spool_get_stats(&p->sealing.spool, &p->rep->spool);
 	mt_sealing_free(&p->sealing);
+	if (p->msum_ready)
+		mt_motion_summary_free(&p->msum);
 	mt_encode_free(&p->enc);
 	if (p->ready) {
 		mt_recorder_free(&p->rec);

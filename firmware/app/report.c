@@ -29,7 +29,6 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
-	"manifests carry no motion summary yet (issue #6): peak score, boxes and zones are empty",
 	"OTA updates (issue #9): bundles, download, slots and mt-boot are built; the recorder does not run the agent or its health check yet",
 };
 
