@@ -247,8 +247,15 @@ static int writer_main(struct mt_thread *self, void *arg)
 {
 	struct pipeline *p = arg;
 
-	while (mt_recorder_poll(&p->rec, POLL_MS) != MT_EEND)
+	while (mt_recorder_poll(&p->rec, POLL_MS) != MT_EEND) {
 		mt_thread_beat(self);
+		if (p->sealing.on) { /* losses and refusals show in the console's status */
+			struct mt_spool_stats ss;
+
+			mt_spool_get_stats(&p->sealing.spool, &ss);
+			mt_status_spool(p->b->status, &ss);
+		}
+	}
 	return 0;
 }
 

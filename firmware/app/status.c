@@ -175,6 +175,20 @@ void mt_status_analysis(struct mt_status *st, const struct mt_thumb *t, const st
 	pthread_mutex_unlock(&st->lock);
 }
 
+void mt_status_spool(struct mt_status *st, const struct mt_spool_stats *sp)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->s.evidence = true;
+	st->s.sealed = sp->sealed;
+	st->s.receipts = sp->receipts;
+	st->s.evicted = sp->evicted;
+	st->s.unsent_lost = sp->lost;
+	st->s.refused = sp->refused;
+	pthread_mutex_unlock(&st->lock);
+}
+
 void mt_status_recorder(struct mt_status *st, const struct mt_recorder_stats *rs)
 {
 	if (!st)

@@ -74,6 +74,10 @@ void mt_status_analysis(struct mt_status *st, const struct mt_thumb *t, const st
 			const struct mt_motion_result *res, const struct mt_run_report *rep);
 
 /* Writer thread, after each clip. */
+/* From the writer thread: the spool's counters (losses are never silent). */
+struct mt_spool_stats;
+void mt_status_spool(struct mt_status *st, const struct mt_spool_stats *sp);
+
 void mt_status_recorder(struct mt_status *st, const struct mt_recorder_stats *rs);
 
 /* ---- for main ---- */

@@ -98,6 +98,16 @@ static void status_recorder(struct mt_console *c, const struct mt_console_status
 	mt_console_printf(c, "recording  %llu clips, %llu frames, %llu lost, %llu failed\n",
 			  (unsigned long long)s->clips, (unsigned long long)s->clip_frames,
 			  (unsigned long long)s->clip_lost, (unsigned long long)s->clip_errors);
+	if (s->evidence)
+		mt_console_printf(c,
+				  "evidence   %llu sealed, %llu receipted; %llu evicted, "
+				  "%llu UNSENT LOST, %llu EVENTS REFUSED\n",
+				  (unsigned long long)s->sealed, (unsigned long long)s->receipts,
+				  (unsigned long long)s->evicted,
+				  (unsigned long long)s->unsent_lost,
+				  (unsigned long long)s->refused);
+	else
+		mt_console_printf(c, "evidence   NOT SIGNED (no key or spool; see the log)\n");
 	mt_console_printf(c, "pre-roll   %u frames, %.1f MiB in RAM\n", s->ring_frames,
 			  (double)s->ring_bytes / MIB);
 	print_parts(c, "watchdog", s->watchdog[0] ? s->watchdog : "no supervisor running");

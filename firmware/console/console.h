@@ -64,6 +64,8 @@ struct mt_console_status {
 	uint64_t clip_frames;
 	uint64_t clip_lost;
 	uint64_t clip_errors;
+	bool evidence; /* clips are sealed into the spool */
+	uint64_t sealed, receipts, evicted, unsent_lost, refused;
 	uint32_t ring_frames;
 	size_t ring_bytes;
 	int64_t run_us; /* since the recorder started */
