@@ -2,9 +2,10 @@
  * sealer (mt_evidence_seal_clip), for the tamper test and the benchmark.
  *
  *   mt-test-seal [--key-seed N] [--checkpoint-ms MS] [--first-seq S]
- *                [--prev HEX] [--device ID] KEYDIR CLIP...
+ *                [--prev HEX] [--device ID] KEYDIR [CLIP...]
  *
- * KEYDIR holds the evidence key (made on first use from a fake random seeded
+ * With no clip it only makes the key (to send its CSR before any clip
+ * exists). KEYDIR holds the evidence key (made on first use from a fake random seeded
  * with N, so "another device's key" is another seed); its public key is
  * written to KEYDIR/evidence.pub.pem. Clip i gets sequence S + i and the
  * previous clip's manifest hash; the last manifest's hash is printed. */
@@ -80,8 +81,8 @@ int main(int argc, char **argv)
 		else
 			return 2;
 	}
-	if (argc - optind < 2) {
-		fprintf(stderr, "usage: mt-test-seal [options] KEYDIR CLIP...\n");
+	if (argc - optind < 1) {
+		fprintf(stderr, "usage: mt-test-seal [options] KEYDIR [CLIP...]\n");
 		return 2;
 	}
 	mt_posix_storage_init(&st);
