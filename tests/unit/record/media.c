@@ -52,6 +52,8 @@ int media_probe_frames(const char *path)
 		      "stream=nb_read_frames -of default=nw=1:nk=1 %s 2>/dev/null",
 		      path) != 0)
 		return -1;
+	if (strcmp(out, "N/A\n") == 0) /* a track with no samples */
+		return 0;
 	return out[0] >= '0' && out[0] <= '9' ? atoi(out) : -1;
 }
 

@@ -12,7 +12,8 @@
 /* Runs a shell command; its stdout into out (may be NULL). Exit status. */
 int media_run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* ffprobe's count of decoded frames, or -1. */
+/* ffprobe's count of decoded frames (0 for a track with no samples:
+ * ffprobe says "N/A"), or -1 if it cannot read the file. */
 int media_probe_frames(const char *path);
 
 /* ffmpeg -xerror decodes the whole file. */

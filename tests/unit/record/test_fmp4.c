@@ -20,6 +20,7 @@
 
 #include "core/errors.h"
 #include "core/h264.h"
+#include "media.h"
 #include "mp4_read.h"
 #include "record/fmp4.h"
 #include "record/fmp4_box.h"
@@ -41,77 +42,6 @@ static int64_t ts_of(int i)
 
 /* ---- running ffmpeg and ffprobe ------------------------------------ */
 
-/* Runs a shell command; its stdout into out (NUL-ended) if out is not NULL.
- * Returns the exit status. */
-static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int run(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	if (out) {
-		size_t n, used = 0;
-
-		while (used + 1 < cap && (n = fread(out + used, 1, cap - 1 - used, p)) > 0)
-			used += n;
-		out[used] = '\0';
-	} else {
-		char sink[256];
-
-		while (fread(sink, 1, sizeof(sink), p) > 0)
-			;
-	}
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* ffprobe's count of decoded frames (0 for a file with a track and no
- * samples: ffprobe says "N/A"), or -1 if it cannot read the file. */
-static int probe_frames(const char *path)
-{
-	char out[64];
-
-	if (run(out, sizeof(out),
-		"ffprobe -v error -count_frames -select_streams v:0 -show_entries "
-		"stream=nb_read_frames -of default=nw=1:nk=1 %s 2>/dev/null",
-		path) != 0)
-		return -1;
-	if (strcmp(out, "N/A\n") == 0)
-		return 0;
-	return out[0] >= '0' && out[0] <= '9' ? atoi(out) : -1;
-}
-
-/* ffmpeg decodes the whole file and stops at the first error it sees. */
-static int decodes_cleanly(const char *path)
-{
-	return run(NULL, 0, "ffmpeg -nostdin -v error -xerror -i %s -f null - 2>&1", path) == 0;
-}
-
-/* Presentation times of the decoded frames, in seconds. */
-static int probe_pts(const char *path, double *pts, int max)
-{
-	static char out[1 << 16];
-	char *line, *save = NULL;
-	int n = 0;
-
-	assert_int_equal(run(out, sizeof(out),
-			     "ffprobe -v error -select_streams v:0 -show_entries frame=pts_time "
-			     "-of csv=p=0 %s",
-			     path),
-			 0);
-	for (line = strtok_r(out, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save))
-		pts[n++] = atof(line);
-	return n;
-}
-
 /* ffmpeg's decode of input (its arguments) as the pictures' MD5s, one per
  * line, into out; -frames:v frames when frames > 0; -xerror if strict.
  * Returns the number of pictures, or -1 if ffmpeg failed. */
@@ -125,8 +55,9 @@ static int decode_md5(char *out, size_t cap, const char *input, int frames, int 
 	if (frames > 0)
 		snprintf(limit, sizeof(limit), "-frames:v %d", frames);
 	out[0] = '\0';
-	if (run(md5, sizeof(md5), "ffmpeg -nostdin -v error %s %s %s -f framemd5 - 2>/dev/null",
-		strict ? "-xerror" : "", input, limit) != 0)
+	if (media_run(md5, sizeof(md5),
+		      "ffmpeg -nostdin -v error %s %s %s -f framemd5 - 2>/dev/null",
+		      strict ? "-xerror" : "", input, limit) != 0)
 		return -1;
 	/* keep only the hashes: the dts, pts, duration and size columns
 	 * differ between containers */
@@ -189,10 +120,11 @@ static uint8_t *encode_h264(const char *name, int n, const char *extra, size_t *
 
 	snprintf(path, sizeof(path), "%s/%s", tmp, name);
 	assert_int_equal(
-		run(NULL, 0,
-		    "ffmpeg -nostdin -v error -y -start_number 1 -i %s -frames:v %d %s -c:v libx264 -pix_fmt yuv420p -x264-params "
-		    "keyint=%d:min-keyint=%d:scenecut=0:bframes=0 -f h264 %s",
-		    FOOT, n, extra, GOP, GOP, path),
+		media_run(
+			NULL, 0,
+			"ffmpeg -nostdin -v error -y -start_number 1 -i %s -frames:v %d %s -c:v libx264 -pix_fmt yuv420p -x264-params "
+			"keyint=%d:min-keyint=%d:scenecut=0:bframes=0 -f h264 %s",
+			FOOT, n, extra, GOP, GOP, path),
 		0);
 	buf = mp4_slurp(path, len);
 	assert_non_null(buf);
@@ -361,7 +293,7 @@ static void check_pts(const char *path, int n, int first)
 {
 	static double pts[NFRAMES + 8];
 
-	assert_int_equal(probe_pts(path, pts, NFRAMES + 8), n);
+	assert_int_equal(media_probe_pts(path, pts, NFRAMES + 8), n);
 	for (int i = 0; i < n; i++) {
 		double want = (double)(ts_of(first + i) - ts_of(first)) / 1e6;
 
@@ -410,8 +342,8 @@ static void test_mjpeg_real_footage(void **state)
 	assert_true(s.npieces - 1 >= 4 && s.npieces - 1 <= 6);
 	free(buf);
 
-	assert_int_equal(probe_frames(s.path), NFRAMES);
-	assert_true(decodes_cleanly(s.path));
+	assert_int_equal(media_probe_frames(s.path), NFRAMES);
+	assert_true(media_decodes_cleanly(s.path));
 	check_pts(s.path, NFRAMES, 0);
 	/* the same pictures as decoding the JPEG files themselves */
 	framemd5(want, sizeof(want), "-start_number 1 -i " FOOT, NFRAMES);
@@ -468,8 +400,8 @@ static void test_h264_real_footage(void **state)
 	}
 	free(buf);
 
-	assert_int_equal(probe_frames(s.path), NFRAMES);
-	assert_true(decodes_cleanly(s.path));
+	assert_int_equal(media_probe_frames(s.path), NFRAMES);
+	assert_true(media_decodes_cleanly(s.path));
 	check_pts(s.path, NFRAMES, 0);
 	snprintf(in, sizeof(in), "-f h264 -i %s/stream.h264", tmp);
 	framemd5(want, sizeof(want), in, NFRAMES);
@@ -527,7 +459,7 @@ static void run_cuts(frame_fn make, enum mt_pixfmt fmt, const char *name)
 		cut_copy(buf, end, path, sizeof(path));
 		snprintf(in, sizeof(in), "-i %s", path);
 		if (frames == 0) {
-			assert_int_equal(probe_frames(path), 0); /* a track, no sample */
+			assert_int_equal(media_probe_frames(path), 0); /* a track, no sample */
 		} else {
 			assert_int_equal(decode_md5(got, sizeof(got), in, 0, 1), frames);
 			assert_int_equal(strncmp(got, want, (size_t)frames * 33), 0);
@@ -557,7 +489,7 @@ static void run_cuts(frame_fn make, enum mt_pixfmt fmt, const char *name)
 	}
 	/* inside the init segment */
 	cut_copy(buf, s.pieces[0].length / 2, path, sizeof(path));
-	assert_true(probe_frames(path) <= 0);
+	assert_true(media_probe_frames(path) <= 0);
 	free(buf);
 }
 
@@ -600,9 +532,9 @@ static void check_survivor(const char *path, int added)
 {
 	static double pts[256];
 
-	assert_int_equal(probe_frames(path), added);
-	assert_true(decodes_cleanly(path));
-	assert_int_equal(probe_pts(path, pts, 256), added);
+	assert_int_equal(media_probe_frames(path), added);
+	assert_true(media_decodes_cleanly(path));
+	assert_int_equal(media_probe_pts(path, pts, 256), added);
 	for (int i = 1; i < added; i++)
 		assert_true(pts[i] > pts[i - 1]);
 }
@@ -689,10 +621,10 @@ static struct mt_frame *small_jpeg(int64_t ts)
 	uint8_t *buf;
 
 	snprintf(path, sizeof(path), "%s/small.jpg", tmp);
-	assert_int_equal(run(NULL, 0,
-			     "ffmpeg -nostdin -v error -y -start_number 1 -i %s -frames:v 1 "
-			     "-vf scale=160:120 %s",
-			     FOOT, path),
+	assert_int_equal(media_run(NULL, 0,
+				   "ffmpeg -nostdin -v error -y -start_number 1 -i %s -frames:v 1 "
+				   "-vf scale=160:120 %s",
+				   FOOT, path),
 			 0);
 	buf = mp4_slurp(path, &len);
 	assert_non_null(buf);
@@ -893,7 +825,7 @@ static void test_api_edges(void **state)
 	assert_int_equal(mp4->n, 1);
 	assert_int_equal(mp4->s[0].duration, 6000);
 	free(buf);
-	assert_int_equal(probe_frames(s.path), 1);
+	assert_int_equal(media_probe_frames(s.path), 1);
 	free(mp4);
 
 	/* the policies */
