@@ -307,6 +307,7 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	char fmt[16], msg[160];
 	int64_t preroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_PREROLL_S) * 1000000;
 	uint32_t fps = (uint32_t)mt_config_int(cfg, MT_CONFIG_CAPTURE_FPS);
+	int64_t merge_gap_s;
 	uint32_t nslots;
 	int ret;
 
@@ -345,14 +346,18 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	 * the rate the camera really runs (a file may have its own). */
 	if (p->rep->format.fps > fps)
 		fps = p->rep->format.fps;
-	nslots = (uint32_t)((preroll_us / 1000000 + 4 + p->gop_s) * fps); /* + a GOP */
+	merge_gap_s = mt_config_int(cfg, MT_CONFIG_RECORD_MERGE_GAP_S);
+	/* + a GOP, + the merge gap: the frames between two events that merge */
+	nslots = (uint32_t)((preroll_us / 1000000 + 4 + p->gop_s + merge_gap_s) * fps);
 	p->backlog_max = (uint64_t)(preroll_us / 1000000 + 1 + p->gop_s) * fps;
 	p->ring_slots = calloc(nslots, sizeof(*p->ring_slots));
 	if (!p->ring_slots)
 		return -ENOMEM;
-	/* Age bound: pre-roll plus the 2 s the writer may need to catch up. */
+	/* Age bound: pre-roll and merge gap, plus the 2 s the writer may need
+	 * to catch up. */
 	mt_ring_init(&p->ring, p->ring_slots, nslots,
-		     (size_t)mt_config_int(cfg, MT_CONFIG_RECORD_RING_BYTES), preroll_us + 2000000);
+		     (size_t)mt_config_int(cfg, MT_CONFIG_RECORD_RING_BYTES),
+		     preroll_us + merge_gap_s * 1000000 + 2000000);
 	mt_queue_init(&p->analysis_q, p->analysis_slots, ANALYSIS_SLOTS);
 
 	if (mt_motion_settings_read(cfg, &p->md_cfg, msg, sizeof(msg))) {
@@ -363,8 +368,10 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		.trigger_frames = 1, /* the motion engine's event already persisted */
 		.postroll_us = mt_config_int(cfg, MT_CONFIG_RECORD_POSTROLL_S) * 1000000,
 		.max_us = mt_config_int(cfg, MT_CONFIG_RECORD_CLIP_MAX_S) * 1000000,
+		.merge_us = preroll_us + merge_gap_s * 1000000,
 	};
 	mt_recorder_init(&p->rec, preroll_us, &p->ring, &p->writer, clip_done, p);
+	mt_recorder_set_merge_gap(&p->rec, merge_gap_s * 1000000);
 	p->ready = 1;
 	ret = mt_clip_writer_open(&p->writer);
 	if (ret)

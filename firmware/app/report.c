@@ -101,7 +101,8 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	    "%llu with motion\n",
 	    (unsigned long long)r->analysed, (unsigned long long)r->queue_drops,
 	    (unsigned long long)r->unreadable, (unsigned long long)r->motion_frames);
-	put(&o, "events     %llu\n", (unsigned long long)r->events);
+	put(&o, "events     %llu (%llu continued the clip before them)\n",
+	    (unsigned long long)r->events, (unsigned long long)r->rec.merged);
 	put(&o,
 	    "clips      %llu written to %s, %llu frames, %.1f MiB; %llu failed, "
 	    "%llu frames lost, %llu with short pre-roll\n",

@@ -81,6 +81,8 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"seconds recorded after motion stops"),
 	[MT_CONFIG_RECORD_CLIP_MAX_S] = INT("record.clip_max_s", 10, 3600,
 		CONFIG_MT_CLIP_MAX_SECONDS, "longest clip; a longer event is cut into chained clips"),
+	[MT_CONFIG_RECORD_MERGE_GAP_S] = INT("record.merge_gap_s", 0, 60, CONFIG_MT_MERGE_GAP_SECONDS,
+		"events this close (between a clip's end and the next pre-roll) make one clip"),
 	[MT_CONFIG_RECORD_CODEC] = ENUM("record.codec", codec_words, 0, CONFIG_MT_RECORD_CODEC_NAME,
 		"what a raw (yuyv, nv12) camera is encoded to: mjpeg or h264"),
 	[MT_CONFIG_RECORD_JPEG_QUALITY] = INT("record.jpeg_quality", 1, 100,

@@ -9,6 +9,7 @@ void mt_event_init(struct mt_event *e, const struct mt_event_config *cfg)
 	e->cfg = *cfg;
 	if (e->cfg.trigger_frames == 0)
 		e->cfg.trigger_frames = 1;
+	e->stop_us = INT64_MIN;
 }
 
 enum mt_event_action mt_event_step(struct mt_event *e, int64_t ts_us, int motion, int64_t *at_us)
@@ -26,7 +27,10 @@ enum mt_event_action mt_event_step(struct mt_event *e, int64_t ts_us, int motion
 			return MT_EVENT_NONE;
 		e->active = 1;
 		e->events++;
-		e->clip_start_us = e->run_start_us;
+		if (e->cfg.merge_us <= 0 || e->stop_us == INT64_MIN ||
+		    e->run_start_us - e->stop_us > e->cfg.merge_us)
+			e->clip_start_us = e->run_start_us;
+		/* else: the recorder continues the clip, which began earlier */
 		*at_us = e->run_start_us;
 		return MT_EVENT_START;
 	}
@@ -34,6 +38,7 @@ enum mt_event_action mt_event_step(struct mt_event *e, int64_t ts_us, int motion
 	 * frame would otherwise stop it and the next one start it again. */
 	if (!motion && ts_us - e->last_motion_us >= e->cfg.postroll_us) {
 		e->active = 0;
+		e->stop_us = ts_us;
 		*at_us = ts_us;
 		return MT_EVENT_STOP;
 	}
@@ -50,6 +55,7 @@ enum mt_event_action mt_event_finish(struct mt_event *e, int64_t ts_us, int64_t 
 	if (!e->active)
 		return MT_EVENT_NONE;
 	e->active = 0;
+	e->stop_us = ts_us;
 	*at_us = ts_us;
 	return MT_EVENT_STOP;
 }

@@ -2,7 +2,10 @@
  * split and stop decisions out. Motion must persist trigger_frames frames to
  * start an event (a single flash or raindrop does not); the event ends
  * postroll after the last motion; an event longer than max is split into
- * chained clips without losing a frame. Pure function of inputs and time. */
+ * chained clips without losing a frame. An event that starts within merge
+ * of the previous STOP continues that clip (the recorder merges them), so the
+ * clip's length, and with it the next SPLIT, counts from the first one. Pure
+ * function of inputs and time. */
 #ifndef MT_RECORD_EVENT_H
 #define MT_RECORD_EVENT_H
 
@@ -12,6 +15,8 @@ struct mt_event_config {
 	uint32_t trigger_frames; /* consecutive motion frames to start */
 	int64_t postroll_us;     /* quiet time that ends an event */
 	int64_t max_us;          /* longest clip before a split */
+	int64_t merge_us;        /* a START this soon after a STOP continues its clip
+				  * (the recorder's pre-roll + merge gap); 0: never */
 };
 
 enum mt_event_action {
@@ -28,6 +33,7 @@ struct mt_event {
 	int64_t run_start_us; /* time of the first frame of the run */
 	int64_t clip_start_us;
 	int64_t last_motion_us;
+	int64_t stop_us; /* time of the last STOP; INT64_MIN before any */
 	uint64_t events; /* started so far */
 };
 

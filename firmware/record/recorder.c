@@ -22,6 +22,12 @@ void mt_recorder_init(struct mt_recorder *rec, int64_t preroll_us, struct mt_rin
 	pthread_mutex_init(&rec->lock, NULL);
 	mt_wait_cond_init(&rec->posted);
 	rec->horizon_us = INT64_MAX;
+	rec->merge_gap_us = -1;
+}
+
+void mt_recorder_set_merge_gap(struct mt_recorder *rec, int64_t gap_us)
+{
+	rec->merge_gap_us = gap_us;
 }
 
 void mt_recorder_free(struct mt_recorder *rec)
@@ -89,6 +95,7 @@ static void finish_clip(struct mt_recorder *rec)
 	struct mt_clip_info info;
 
 	rec->recording = 0;
+	rec->closing = 0;
 	if (mt_clip_end(rec->writer, &info)) {
 		rec->stats.errors++;
 		return;
@@ -105,6 +112,7 @@ static void begin_clip(struct mt_recorder *rec, int64_t trigger_us, uint64_t pos
 		return;
 	}
 	rec->recording = 1;
+	rec->closing = 0;
 	rec->next = pos;
 	rec->end_us = INT64_MAX;
 	rec->split_us = INT64_MAX;
@@ -173,6 +181,43 @@ static bool split_here(const struct mt_frame *f)
 	return f->format != MT_FMT_H264 || (f->flags & MT_FRAME_KEY);
 }
 
+enum past_end {
+	PAST_END_CLOSE,
+	PAST_END_WAIT,
+	PAST_END_MERGED
+};
+
+/* The writer reached the first frame after the clip's STOP. A START that is
+ * next in line and close enough continues the clip; a later one, or analysis
+ * already past the last trigger that could merge, ends it; else wait. */
+static enum past_end past_end(struct mt_recorder *rec, int timeout_ms)
+{
+	enum past_end r = PAST_END_CLOSE;
+	struct timespec until;
+	int64_t limit;
+
+	if (rec->merge_gap_us < 0)
+		return PAST_END_CLOSE;
+	/* the latest trigger whose pre-roll begins within the gap */
+	limit = rec->end_us + rec->merge_gap_us + rec->preroll_us;
+	pthread_mutex_lock(&rec->lock);
+	if (rec->ncmds > 0) {
+		if (rec->cmds[0].action == MT_EVENT_START && rec->cmds[0].at_us <= limit) {
+			rec->ncmds--;
+			memmove(rec->cmds, rec->cmds + 1, rec->ncmds * sizeof(rec->cmds[0]));
+			r = PAST_END_MERGED;
+		}
+	} else if (rec->horizon_us < limit && !mt_ring_is_closed(rec->ring)) {
+		r = PAST_END_WAIT;
+		if (timeout_ms > 0) {
+			mt_wait_deadline(&until, timeout_ms);
+			pthread_cond_timedwait(&rec->posted, &rec->lock, &until);
+		}
+	}
+	pthread_mutex_unlock(&rec->lock);
+	return r;
+}
+
 static int poll_once(struct mt_recorder *rec, int timeout_ms);
 
 int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
@@ -180,7 +225,8 @@ int mt_recorder_poll(struct mt_recorder *rec, int timeout_ms)
 	int ret = poll_once(rec, timeout_ms);
 
 	atomic_store(&rec->pub_next, rec->next);
-	atomic_store(&rec->pub_recording, rec->recording);
+	/* a clip held open for a merge is not behind: nothing past its end is due */
+	atomic_store(&rec->pub_recording, rec->recording && !rec->closing);
 	return ret;
 }
 
@@ -207,6 +253,11 @@ static int poll_once(struct mt_recorder *rec, int timeout_ms)
 	ret = mt_ring_read(rec->ring, rec->next, timeout_ms, &f);
 	if (ret == -EAGAIN)
 		return 0;
+	if (ret == -ENOENT && rec->closing) {
+		/* past the clip's end, gone before an event came: no merge */
+		finish_clip(rec);
+		return 0;
+	}
 	if (ret == -ENOENT) { /* evicted before we got to it */
 		rec->stats.lost++;
 		rec->next++;
@@ -221,9 +272,21 @@ static int poll_once(struct mt_recorder *rec, int timeout_ms)
 		return 0;
 	}
 	if (f->ts_us > rec->end_us) {
-		finish_clip(rec);
-		mt_frame_put(f);
-		return 0;
+		enum past_end r = past_end(rec, timeout_ms);
+
+		if (r != PAST_END_MERGED) {
+			if (r == PAST_END_CLOSE)
+				finish_clip(rec);
+			else
+				rec->closing = 1;
+			mt_frame_put(f);
+			return 0;
+		}
+		MT_INF("the next event began within %lld ms of the clip's end: one clip",
+		       (long long)((rec->merge_gap_us + rec->preroll_us) / 1000));
+		rec->end_us = INT64_MAX;
+		rec->closing = 0;
+		rec->stats.merged++;
 	}
 	if (f->ts_us >= rec->split_us && split_here(f)) {
 		finish_clip(rec);

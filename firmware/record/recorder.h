@@ -25,6 +25,7 @@ struct mt_recorder_stats {
 	uint64_t errors;        /* clips that could not be written or finished */
 	uint64_t preroll_short; /* clips whose pre-roll the ring could not hold */
 	uint64_t refused;       /* frames the muxer dropped as bad input (clip went on) */
+	uint64_t merged;        /* events that continued the clip before them */
 };
 
 typedef void (*mt_recorder_clip_cb)(void *arg, const struct mt_clip_info *clip);
@@ -47,9 +48,11 @@ struct mt_recorder {
 
 	/* writer-thread state */
 	int recording;
-	uint64_t next;    /* ring position of the next frame to write */
-	int64_t end_us;   /* last frame time of the clip, INT64_MAX while open */
-	int64_t split_us; /* first frame time of the next chained clip */
+	uint64_t next;        /* ring position of the next frame to write */
+	int64_t end_us;       /* last frame time of the clip, INT64_MAX while open */
+	int64_t split_us;     /* first frame time of the next chained clip */
+	int64_t merge_gap_us; /* see mt_recorder_set_merge_gap(); < 0: never merge */
+	int closing;          /* past end_us, waiting to see whether an event merges */
 	struct mt_recorder_stats stats;
 	/* for other threads: the writer's next ring position while it records */
 	_Atomic uint64_t pub_next;
@@ -61,6 +64,16 @@ struct mt_recorder {
 void mt_recorder_init(struct mt_recorder *rec, int64_t preroll_us, struct mt_ring *ring,
 		      struct mt_clip_writer *writer, mt_recorder_clip_cb on_clip, void *arg);
 void mt_recorder_free(struct mt_recorder *rec);
+
+/* Events closer than gap_us merge: a START whose pre-roll would begin no later
+ * than gap_us after the open clip's last frame continues that clip (the
+ * frames between them included) instead of starting a new one, so no frame is
+ * stored twice and a thief who stops for a moment stays in one clip. The
+ * writer holds the clip open, writing nothing past its STOP, until analysis
+ * is past (STOP + gap + pre-roll) or a START arrives; the ring must keep that
+ * long for a merge to be seamless (when it cannot, the clip simply ends). A
+ * gap of 0 merges only overlapping pre-rolls; < 0 (the default) never. */
+void mt_recorder_set_merge_gap(struct mt_recorder *rec, int64_t gap_us);
 
 /* From the analysis thread: an mt_event_step() decision. -EAGAIN if full. */
 int mt_recorder_post(struct mt_recorder *rec, enum mt_event_action action, int64_t at_us);

@@ -33,6 +33,12 @@ struct event_case {
 	struct expect want[6]; /* up to the first action NONE */
 };
 
+/* A case run with the recorder's pre-roll + merge gap. */
+struct merge_case {
+	int64_t merge_ms;
+	struct event_case c;
+};
+
 #define START MT_EVENT_START
 #define SPLIT MT_EVENT_SPLIT
 #define STOP  MT_EVENT_STOP
@@ -135,6 +141,33 @@ static const struct event_case cases[] = {
 	{ "finish after STOP", 3, 200, 60000, "MMM...", 1, 1, { { 2, START, 0 }, { 4, STOP, 4 } } },
 };
 
+static const struct merge_case merge_cases[] = {
+	{ 500,
+	  { .name = "a START within merge continues the clip: SPLIT counts from the first",
+	    .trigger = 1,
+	    .postroll_ms = 200,
+	    .max_ms = 1000,
+	    .motion = "MM....MMMMMMM",
+	    .events = 2,
+	    .want = { { 0, START, 0 }, { 3, STOP, 3 }, { 6, START, 6 }, { 10, SPLIT, 10 } } } },
+	{ 500,
+	  { .name = "a START beyond merge begins a clip of its own",
+	    .trigger = 1,
+	    .postroll_ms = 200,
+	    .max_ms = 1000,
+	    .motion = "MM.......MMMMMMMMMMM",
+	    .events = 2,
+	    .want = { { 0, START, 0 }, { 3, STOP, 3 }, { 9, START, 9 }, { 19, SPLIT, 19 } } } },
+	{ 0,
+	  { .name = "without merge every START begins a clip",
+	    .trigger = 1,
+	    .postroll_ms = 200,
+	    .max_ms = 1000,
+	    .motion = "MM....MMMMMMMMMMM",
+	    .events = 2,
+	    .want = { { 0, START, 0 }, { 3, STOP, 3 }, { 6, START, 6 }, { 16, SPLIT, 16 } } } },
+};
+
 static const char *action_name(enum mt_event_action a)
 {
 	static const char *const names[] = { "NONE", "START", "SPLIT", "STOP" };
@@ -158,46 +191,55 @@ static void check(const struct event_case *c, size_t *k, int frame, enum mt_even
 	(*k)++;
 }
 
+static void run_case(const struct event_case *c, int64_t merge_ms)
+{
+	struct mt_event_config cfg = { c->trigger, c->postroll_ms * 1000, c->max_ms * 1000,
+				       merge_ms * 1000 };
+	int len = (int)strlen(c->motion);
+	struct mt_event e;
+	size_t k = 0;
+
+	mt_event_init(&e, &cfg);
+	for (int i = 0; i < len; i++) {
+		int64_t at = INT64_MIN;
+		enum mt_event_action a = mt_event_step(&e, TS(i), c->motion[i] == 'M', &at);
+
+		check(c, &k, i, a, at);
+	}
+	if (c->finish) {
+		int64_t at = INT64_MIN;
+		enum mt_event_action a = mt_event_finish(&e, TS(len), &at);
+
+		check(c, &k, -1, a, at);
+		/* Finished: nothing more to stop. */
+		assert_int_equal(mt_event_finish(&e, TS(len + 1), &at), MT_EVENT_NONE);
+		assert_false(e.active);
+	}
+	if (c->want[k].action != MT_EVENT_NONE)
+		fail_msg("%s: %s on frame %d never came", c->name, action_name(c->want[k].action),
+			 c->want[k].frame);
+	if (e.events != c->events)
+		fail_msg("%s: %llu events, expected %llu", c->name, (unsigned long long)e.events,
+			 (unsigned long long)c->events);
+}
+
 static void test_table(void **state)
 {
-	for (size_t n = 0; n < sizeof(cases) / sizeof(cases[0]); n++) {
-		const struct event_case *c = &cases[n];
-		struct mt_event_config cfg = { c->trigger, c->postroll_ms * 1000,
-					       c->max_ms * 1000 };
-		int len = (int)strlen(c->motion);
-		struct mt_event e;
-		size_t k = 0;
+	for (size_t n = 0; n < sizeof(cases) / sizeof(cases[0]); n++)
+		run_case(&cases[n], 0);
+}
 
-		mt_event_init(&e, &cfg);
-		for (int i = 0; i < len; i++) {
-			int64_t at = INT64_MIN;
-			enum mt_event_action a = mt_event_step(&e, TS(i), c->motion[i] == 'M', &at);
-
-			check(c, &k, i, a, at);
-		}
-		if (c->finish) {
-			int64_t at = INT64_MIN;
-			enum mt_event_action a = mt_event_finish(&e, TS(len), &at);
-
-			check(c, &k, -1, a, at);
-			/* Finished: nothing more to stop. */
-			assert_int_equal(mt_event_finish(&e, TS(len + 1), &at), MT_EVENT_NONE);
-			assert_false(e.active);
-		}
-		if (c->want[k].action != MT_EVENT_NONE)
-			fail_msg("%s: %s on frame %d never came", c->name,
-				 action_name(c->want[k].action), c->want[k].frame);
-		if (e.events != c->events)
-			fail_msg("%s: %llu events, expected %llu", c->name,
-				 (unsigned long long)e.events, (unsigned long long)c->events);
-	}
+static void test_merge(void **state)
+{
+	for (size_t n = 0; n < sizeof(merge_cases) / sizeof(merge_cases[0]); n++)
+		run_case(&merge_cases[n].c, merge_cases[n].merge_ms);
 }
 
 /* The numbers the pipeline runs with: 25 fps, 3 frames, 5 s, 300 s. A car
  * passing for 2 s gives one clip whose times are exactly these. */
 static void test_pipeline_numbers(void **state)
 {
-	const struct mt_event_config cfg = { 3, 5000000, 300000000 };
+	const struct mt_event_config cfg = { 3, 5000000, 300000000, 0 };
 	struct mt_event e;
 	int64_t at = 0, start = -1, stop = -1;
 	int starts = 0, stops = 0;
@@ -234,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_pipeline_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

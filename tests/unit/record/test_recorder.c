@@ -299,7 +299,7 @@ static void test_stop_needs_no_later_frame(void **state)
  * times per frame, so with 1 it trails the camera by the pre-roll. */
 static void run_live(int polls_per_frame)
 {
-	const struct mt_event_config cfg = { 3, 1000000, 2000000 };
+	const struct mt_event_config cfg = { 3, 1000000, 2000000, 0 };
 	struct mt_event ev;
 	struct fx fx;
 
@@ -377,6 +377,146 @@ static void test_start_waits_for_open_clip(void **state)
 	check_clip(&fx, &fx.clips[0], 1, 20, 50, TS(33));
 	check_clip(&fx, &fx.clips[1], 2, 45, 70, TS(57));
 	assert_int_equal(fx.rec.stats.clips, 2);
+	fx_free(&fx);
+}
+
+/* Merging: the second START's pre-roll (1 s) begins within the gap after
+ * the first clip's end, or not. */
+static const struct {
+	int64_t gap_us;
+	int64_t start2, stop2;
+	int nclips;
+	uint32_t first2, last1;
+} merge_cases[] = {
+	{ 0, TS(57), TS(70), 1, 0, 70 },        /* pre-rolls overlap: one clip, no frame twice */
+	{ 1000000, TS(68), TS(80), 1, 0, 80 },  /* 58 <= 50 + 10: one clip, 51..57 included */
+	{ 1000000, TS(70), TS(80), 1, 0, 80 },  /* exactly at the limit */
+	{ 0, TS(68), TS(80), 2, 55, 50 },       /* no gap allowed: two clips */
+	{ 1000000, TS(71), TS(90), 2, 60, 50 }, /* 61 > 60: two clips */
+	{ -1, TS(57), TS(70), 2, 45, 50 },      /* merging off: overlapping clips */
+};
+
+static void test_events_within_gap_merge(void **state)
+{
+	for (size_t k = 0; k < sizeof(merge_cases) / sizeof(merge_cases[0]); k++) {
+		struct fx fx;
+
+		fx_init(&fx, 0, 256);
+		fx_start(&fx);
+		mt_recorder_set_merge_gap(&fx.rec, merge_cases[k].gap_us);
+		push_all(&fx, 0, NFRAMES);
+		post(&fx, MT_EVENT_START, TS(33));
+		post(&fx, MT_EVENT_STOP, TS(50));
+		post(&fx, MT_EVENT_START, merge_cases[k].start2);
+		post(&fx, MT_EVENT_STOP, merge_cases[k].stop2);
+		drain(&fx);
+		assert_int_equal(fx.nclips, merge_cases[k].nclips);
+		assert_int_equal(fx.rec.stats.merged, merge_cases[k].nclips == 1);
+		assert_int_equal(fx.rec.stats.lost, 0);
+		if (merge_cases[k].nclips == 1) {
+			uint32_t last = (uint32_t)((merge_cases[k].stop2 - T0) / FRAME);
+
+			check_clip(&fx, &fx.clips[0], 1, 20, last, TS(33));
+		} else {
+			uint32_t last = (uint32_t)((merge_cases[k].stop2 - T0) / FRAME);
+
+			check_clip(&fx, &fx.clips[0], 1, 20, merge_cases[k].last1, TS(33));
+			check_clip(&fx, &fx.clips[1], 2, merge_cases[k].first2, last,
+				   merge_cases[k].start2);
+		}
+		fx_free(&fx);
+	}
+}
+
+static void test_merge_waits_for_analysis(void **state)
+{
+	struct fx fx;
+
+	/* Past its STOP the clip stays open, writing nothing, until analysis
+	 * is past STOP + gap + pre-roll (5.0 + 1 + 1 s); the capture is not
+	 * told to wait for it meanwhile. */
+	fx_init(&fx, 0, 256);
+	fx_start(&fx);
+	mt_recorder_set_merge_gap(&fx.rec, 1000000);
+	push_all(&fx, 0, NFRAMES);
+	post(&fx, MT_EVENT_START, TS(33));
+	post(&fx, MT_EVENT_STOP, TS(50));
+	mt_recorder_analysed(&fx.rec, TS(69));
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+	assert_int_equal(fx.nclips, 0);
+	assert_int_equal(fx.rec.stats.frames, 31);
+	assert_int_equal(mt_recorder_backlog(&fx.rec, NFRAMES), 0);
+	mt_recorder_analysed(&fx.rec, TS(70));
+	assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+	assert_int_equal(fx.nclips, 1);
+	check_clip(&fx, &fx.clips[0], 1, 20, 50, TS(33));
+	assert_int_equal(fx.rec.stats.merged, 0);
+	drain(&fx);
+	fx_free(&fx);
+}
+
+static void test_merge_gives_up_when_the_ring_moves_on(void **state)
+{
+	struct fx fx;
+
+	/* A ring of 40 frames cannot keep the frames after the clip's end
+	 * while it waits: the clip ends, and nothing is counted as lost. */
+	fx_init(&fx, 0, 40);
+	fx_start(&fx);
+	mt_recorder_set_merge_gap(&fx.rec, 5000000);
+	push_all(&fx, 0, 60);
+	post(&fx, MT_EVENT_START, TS(33));
+	post(&fx, MT_EVENT_STOP, TS(50));
+	mt_recorder_analysed(&fx.rec, TS(59));
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+	assert_int_equal(fx.nclips, 0);
+	push_all(&fx, 60, NFRAMES);
+	mt_recorder_analysed(&fx.rec, TS(99));
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+	assert_int_equal(fx.nclips, 1);
+	check_clip(&fx, &fx.clips[0], 1, 20, 50, TS(33));
+	assert_int_equal(fx.rec.stats.lost, 0);
+	drain(&fx);
+	fx_free(&fx);
+}
+
+/* The event state machine and the recorder agree on a merge, live: motion
+ * 3.0-4.0 s and 5.2-7.0 s (1 s post-roll, 4 s clips, 1 s pre-roll and gap)
+ * is one incident: one clip from 2.0 s, split at 7.0 s as counted from the
+ * first trigger, then the post-roll. */
+static void test_merge_live(void **state)
+{
+	const struct mt_event_config cfg = { 3, 1000000, 4000000, 2000000 };
+	struct mt_event ev;
+	struct fx fx;
+
+	fx_init(&fx, 0, 256);
+	fx_start(&fx);
+	mt_recorder_set_merge_gap(&fx.rec, 1000000);
+	mt_event_init(&ev, &cfg);
+	for (uint32_t i = 0; i < NFRAMES; i++) {
+		enum mt_event_action a;
+		int64_t at;
+
+		push(&fx, i);
+		a = mt_event_step(&ev, TS(i), (i >= 30 && i <= 40) || (i >= 52 && i <= 70), &at);
+		if (a != MT_EVENT_NONE)
+			post(&fx, a, at);
+		mt_recorder_analysed(&fx.rec, TS(i));
+		assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+		assert_int_equal(mt_recorder_poll(&fx.rec, 0), 0);
+	}
+	mt_recorder_analysed(&fx.rec, INT64_MAX);
+	drain(&fx);
+	assert_int_equal(ev.events, 2);
+	assert_int_equal(fx.nclips, 2);
+	check_clip(&fx, &fx.clips[0], 1, 20, 69, TS(30));
+	check_clip(&fx, &fx.clips[1], 2, 70, 80, TS(70));
+	assert_int_equal(fx.rec.stats.merged, 1);
+	assert_int_equal(fx.rec.stats.lost, 0);
 	fx_free(&fx);
 }
 
@@ -699,6 +839,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_stop_mem),
+		cmocka_unit_test(test_events_within_gap_merge),
+		cmocka_unit_test(test_merge_waits_for_analysis),
+		cmocka_unit_test(test_merge_gives_up_when_the_ring_moves_on),
+		cmocka_unit_test(test_merge_live),
 		cmocka_unit_test(test_start_stop_posix),
 		cmocka_unit_test(test_stop_needs_no_later_frame),
 		cmocka_unit_test(test_split_writer_keeps_up),
