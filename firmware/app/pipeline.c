@@ -26,6 +26,7 @@
 MT_LOG_MODULE("pipeline");
 
 #define ANALYSIS_SLOTS 8
+#define ENCODE_SLOTS   16 /* ~0.5 s at 30 fps: the encoder's jitter */
 #define POLL_MS        200
 
 struct pipeline {
@@ -39,6 +40,8 @@ struct pipeline {
 	struct mt_frame **ring_slots;
 	struct mt_queue analysis_q;
 	void *analysis_slots[ANALYSIS_SLOTS];
+	struct mt_queue encode_q; /* capture → encode thread, when the stage works */
+	void *encode_slots[ENCODE_SLOTS];
 	struct mt_motion_config md_cfg;
 	struct mt_event_config ev_cfg;
 	struct mt_clip_writer writer;
@@ -49,7 +52,7 @@ struct pipeline {
 	struct mt_encode enc; /* camera frame → recorded frame (issue #5) */
 	uint32_t gop_s;       /* H.264 GOP actually used (0: not encoding H.264) */
 
-	struct mt_thread capture_t, analysis_t, writer_t;
+	struct mt_thread capture_t, encode_t, analysis_t, writer_t;
 	atomic_int capture_done;
 	uint64_t captured;    /* by the capture thread */
 	uint64_t backlog_max; /* frames a waiting capture lets the writer trail */
@@ -91,9 +94,41 @@ static void record_frame(struct pipeline *p, struct mt_frame *f)
 	}
 }
 
+/* Push f (our reference) to q: at once on a live camera, where a full queue
+ * costs that stage the frame; a replay run as fast as it reads waits. 0, or
+ * the frame was dropped (and put). */
+static int hand_on(struct pipeline *p, struct mt_thread *self, struct mt_queue *q,
+		   struct mt_frame *f)
+{
+	int ret;
+
+	if (p->realtime)
+		ret = mt_queue_push(q, f);
+	else
+		while ((ret = mt_queue_push_wait(q, f, POLL_MS)) == -EAGAIN &&
+		       !mt_thread_should_stop(self))
+			mt_thread_beat(self);
+	if (ret)
+		mt_frame_put(f);
+	return ret;
+}
+
+/* Record f, then give it to analysis (after masking: analysis sees what is
+ * recorded). */
+static void record_and_analyse(struct pipeline *p, struct mt_thread *self, struct mt_frame *f)
+{
+	record_frame(p, f);
+	if (hand_on(p, self, &p->analysis_q, f))
+		p->rep->queue_drops++;
+}
+
 /* capture: camera → ring, and a reference to analysis. Never waits for
  * analysis on a live camera: a full queue costs analysis a frame, not the
- * clip (the ring still has it). A replay run as fast as it reads waits. */
+ * clip (the ring still has it). A replay run as fast as it reads waits.
+ * When the encode stage works (raw frames to encode, JPEGs to mask), the
+ * frame goes to the encode thread instead, so a slow encoder never delays
+ * the camera's buffers; a full encode queue costs the recording that frame
+ * (counted). */
 static int capture_main(struct mt_thread *self, void *arg)
 {
 	struct pipeline *p = arg;
@@ -102,7 +137,8 @@ static int capture_main(struct mt_thread *self, void *arg)
 
 	while (!mt_thread_should_stop(self)) {
 		mt_thread_beat(self);
-		mt_status_capture(p->b->status, p->b->capture, p->rep->queue_drops);
+		mt_status_capture(p->b->status, p->b->capture,
+				  p->rep->queue_drops + p->rep->encode_drops);
 		ret = mt_capture_dequeue(p->b->capture, POLL_MS, &f);
 		if (ret == -EAGAIN)
 			continue;
@@ -125,22 +161,37 @@ static int capture_main(struct mt_thread *self, void *arg)
 		}
 		if (p->captured++ == 0)
 			p->rep->first_frame_us = f->ts_us;
-		record_frame(p, f);
-		if (p->realtime)
-			ret = mt_queue_push(&p->analysis_q, f);
-		else
-			while ((ret = mt_queue_push_wait(&p->analysis_q, f, POLL_MS)) == -EAGAIN &&
-			       !mt_thread_should_stop(self))
-				mt_thread_beat(self);
-		if (ret) {
-			p->rep->queue_drops++;
-			mt_frame_put(f);
-		}
+		if (!p->rep->encode_thread)
+			record_and_analyse(p, self, f);
+		else if (hand_on(p, self, &p->encode_q, f))
+			p->rep->encode_drops++;
 		ret = 0;
 	}
-	mt_queue_close(&p->analysis_q);
+	mt_queue_close(p->rep->encode_thread ? &p->encode_q : &p->analysis_q);
 	atomic_store(&p->capture_done, 1);
 	return ret;
+}
+
+/* encode: masks and encodes what capture gives, into the ring, then hands
+ * the frame to analysis; closes analysis's queue once capture has ended and
+ * every frame is through. */
+static int encode_main(struct mt_thread *self, void *arg)
+{
+	struct pipeline *p = arg;
+	void *item;
+
+	for (;;) {
+		mt_thread_beat(self);
+		int ret = mt_queue_pop(&p->encode_q, POLL_MS, &item);
+
+		if (ret == -EAGAIN)
+			continue;
+		if (ret)
+			break; /* closed and empty: capture has ended */
+		record_and_analyse(p, self, item);
+	}
+	mt_queue_close(&p->analysis_q);
+	return 0;
 }
 
 static void post(struct pipeline *p, enum mt_event_action a, int64_t at_us)
@@ -315,6 +366,7 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		(struct mt_supervisor_config){ .clock = p->b->clock, .watchdog = p->b->watchdog };
 	mt_supervisor_init(&p->sup, &p->sup_cfg);
 	mt_thread_init(&p->capture_t, p->b->clock);
+	mt_thread_init(&p->encode_t, p->b->clock);
 	mt_thread_init(&p->analysis_t, p->b->clock);
 	mt_thread_init(&p->writer_t, p->b->clock);
 	mt_clip_writer_init(&p->writer, p->b->storage, mt_config_str(cfg, MT_CONFIG_SPOOL_PATH));
@@ -359,6 +411,8 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 		     (size_t)mt_config_int(cfg, MT_CONFIG_RECORD_RING_BYTES),
 		     preroll_us + merge_gap_s * 1000000 + 2000000);
 	mt_queue_init(&p->analysis_q, p->analysis_slots, ANALYSIS_SLOTS);
+	mt_queue_init(&p->encode_q, p->encode_slots, ENCODE_SLOTS);
+	p->rep->encode_thread = mt_encode_busy(&p->enc);
 
 	if (mt_motion_settings_read(cfg, &p->md_cfg, msg, sizeof(msg))) {
 		MT_ERR("%s", msg);
@@ -406,6 +460,7 @@ static void teardown(struct pipeline *p)
 	if (p->ready) {
 		mt_recorder_free(&p->rec);
 		mt_queue_free(&p->analysis_q);
+		mt_queue_free(&p->encode_q);
 		mt_ring_free(&p->ring);
 	}
 	free(p->ring_slots);
@@ -435,6 +490,10 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 
 	mt_thread_start(&p->writer_t, "mt-writer", writer_main, p);
 	mt_thread_start(&p->analysis_t, "mt-analysis", analysis_main, p);
+	if (report->encode_thread) {
+		mt_thread_start(&p->encode_t, "mt-encode", encode_main, p);
+		mt_supervisor_watch(&p->sup, &p->encode_t, 0);
+	}
 	mt_thread_start(&p->capture_t, "mt-capture", capture_main, p);
 	mt_supervisor_watch(&p->sup, &p->capture_t, 0);
 	mt_supervisor_watch(&p->sup, &p->analysis_t, 0);
@@ -444,13 +503,15 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 	if (ret)
 		MT_ERR("supervisor: %s", mt_strerror(ret));
 
-	/* Shutdown order: capture, then analysis (it drains and posts the last
-	 * decision, then closes the ring), then the writer (it finishes the
-	 * clip it has open). */
+	/* Shutdown order: capture, then the encode thread (it drains its
+	 * queue), then analysis (it drains and posts the last decision, then
+	 * closes the ring), then the writer (it finishes the clip it has open). */
 	while (!atomic_load(stop) && !atomic_load(&p->capture_done))
 		mt_clock_sleep_us(b->clock, 100000);
 	mt_thread_stop(&p->capture_t);
 	mt_thread_join(&p->capture_t);
+	if (report->encode_thread)
+		mt_thread_join(&p->encode_t);
 	mt_thread_join(&p->analysis_t);
 	mt_thread_join(&p->writer_t);
 	mt_status_detach(b->status);
@@ -460,6 +521,7 @@ int mt_pipeline_run(struct mt_board *b, const struct mt_config *cfg, atomic_int 
 out_teardown:
 	mt_capture_get_stats(b->capture, &report->capture);
 	report->rec = p->rec.stats;
+	report->enc = p->enc.stats;
 	report->signing = p->sealing.on;
 	snprintf(report->signing_why, sizeof(report->signing_why), "%s", p->sealing.why);
 	report->run_us = mt_clock_mono_us(b->clock) - t0;

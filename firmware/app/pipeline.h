@@ -14,6 +14,7 @@
 #include "net/uploader.h"
 #include "hal/capture.h"
 #include "record/clip.h"
+#include "record/encode.h"
 #include "record/recorder.h"
 
 #define MT_REPORT_CLIPS 64
@@ -21,7 +22,10 @@
 struct mt_run_report {
 	struct mt_capture_format format;
 	struct mt_capture_stats capture;
-	uint64_t queue_drops; /* frames analysis had no room for (not lost to clips) */
+	uint64_t queue_drops;  /* frames analysis had no room for (not lost to clips) */
+	int encode_thread;     /* the encode stage ran on a thread of its own */
+	uint64_t encode_drops; /* frames the encode thread had no room for (not recorded) */
+	struct mt_encode_stats enc;
 	uint64_t analysed;
 	uint64_t motion_frames;
 	uint64_t unreadable; /* frames the thumbnailer could not decode */

@@ -96,6 +96,13 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 		    (unsigned long long)r->capture.reconnects,
 		    (unsigned long long)r->capture.renegotiations,
 		    (unsigned long long)r->capture.ts_fixups);
+	if (r->encode_thread)
+		put(&o,
+		    "encode     %llu encoded, %llu masked, %llu passed, %llu dropped "
+		    "(%llu more: encode thread full), on its own thread\n",
+		    (unsigned long long)r->enc.encoded, (unsigned long long)r->enc.masked,
+		    (unsigned long long)r->enc.passed, (unsigned long long)r->enc.dropped,
+		    (unsigned long long)r->encode_drops);
 	put(&o,
 	    "motion     %llu analysed (%llu skipped: analysis busy; %llu unreadable), "
 	    "%llu with motion\n",

@@ -118,6 +118,11 @@ int mt_encode_frame(struct mt_encode *s, struct mt_frame *in, struct mt_frame **
 	return 0;
 }
 
+bool mt_encode_busy(const struct mt_encode *s)
+{
+	return is_raw(s->cfg.in) || mt_privacy_active(&s->mask);
+}
+
 int mt_encode_request_keyframe(struct mt_encode *s)
 {
 	if (!s->enc_open || s->cfg.out != MT_FMT_H264)

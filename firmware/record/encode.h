@@ -66,6 +66,10 @@ int mt_encode_open(struct mt_encode *s, const struct mt_encode_config *cfg, char
  * other error: in is not recorded (counted). Raw in is masked in place. */
 int mt_encode_frame(struct mt_encode *s, struct mt_frame *in, struct mt_frame **out);
 
+/* Does the stage do real work on each frame (encode raw frames, or mask
+ * JPEGs)? If not, every frame is passed through by reference. */
+bool mt_encode_busy(const struct mt_encode *s);
+
 /* The next encoded frame is to be an IDR (an event has started). Any
  * thread. 0, or -ENOSYS when frames are not encoded here. */
 int mt_encode_request_keyframe(struct mt_encode *s);
