@@ -87,7 +87,9 @@ static int checkpoint(struct mt_seal *s)
 		.key_id = s->key_id,
 		.record = s->checkpoints + 1,
 		.fragments = (uint32_t)c->n,
-		.bytes = c->bytes,
+		/* the init segment and these fragments: never a trailer (an
+		 * mfra fed before the last record) */
+		.bytes = c->frags[c->n - 1].offset + c->frags[c->n - 1].bytes,
 		.media_us = c->frags[c->n - 1].end_us,
 		.chain = c->head,
 	};

@@ -336,6 +336,33 @@ def chain_mutations(work, base, pub):
         failures.append(f"--json: {lines}")
 
 
+def other_layouts(work):
+    """Files laid out as other muxers do, sealed and verified alike: ffmpeg's
+    frag_keyframe without empty_moov (the first frame's mdat in the init
+    segment, one fragment per frame, an mfra trailer), and with the
+    trailer cut off. Each checkpoint covers the init segment and its
+    fragments, never the trailer."""
+    global checked
+    d = os.path.join(work, "layouts")
+    os.makedirs(d)
+    for n, flags in ((1, "frag_keyframe"), (2, "frag_keyframe+empty_moov")):
+        clip = os.path.join(d, f"clip-{n:06d}.mp4")
+        r = run(["ffmpeg", "-v", "error", "-y", "-framerate", "15", "-start_number", "600",
+                 "-i", FOOTAGE, "-frames:v", "40", "-c:v", "copy", "-movflags", flags, clip])
+        assert r.returncode == 0, r.stderr
+        with open(clip, "rb") as f:
+            kinds = [t for t, o, s in boxes(f.read())]
+        if n == 1 and ("mfra" not in kinds or kinds.count("moof") < 30):
+            failures.append(f"layouts: ffmpeg made {kinds[:6]}..., not the layout meant")
+    keys = os.path.join(d, "keys")
+    seal(keys, [os.path.join(d, "clip-000001.mp4"), os.path.join(d, "clip-000002.mp4")],
+         "--checkpoint-ms", "1000")
+    code, lines = verify(["--pubkey", os.path.join(keys, "evidence.pub.pem"), "--chain", d])
+    checked += 1
+    if code != 0 or not all(l.endswith(": OK") for l in lines if l.startswith(d)):
+        failures.append(f"layouts: mt-verify on ffmpeg's own layouts: {lines}")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="mt-tamper-")
     try:
@@ -355,6 +382,7 @@ def main():
         independent_checks(base, pub)
         single_clip_mutations(work, base, pub)
         chain_mutations(work, base, pub)
+        other_layouts(work)
     finally:
         shutil.rmtree(work)
     print(f"tamper: {checked} checks, {len(failures)} failed")
