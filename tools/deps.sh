@@ -23,7 +23,8 @@ debian-archive-keyring"
 lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
 checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev"
-bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev"
+bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev \
+curl openssl"
 
 # npm ci of a committed lock into the cache (node and npm: the checkers).
 # The lock is written without "resolved" URLs, so npm's configured registry
@@ -44,7 +45,7 @@ npm_modules() {
 case "${1:-}" in
 run) want="$build $media" ;;
 test) want="$build $media $cross $lint $checkers" ;;
-bench) want="$build $media $bench $checkers" ;;
+bench) want="$build $media $bench" ;;
 npm) want="$checkers" ;;
 *) echo "usage: tools/deps.sh run|test|bench|npm" >&2; exit 2 ;;
 esac

@@ -87,9 +87,9 @@ put() {
 	echo "$id"
 }
 
-case_whole() { # POST with Upload-Length, 256 KiB PATCHes (the uploader's)
+case_whole() { # POST with Upload-Length, PATCHes of 256 KiB
 	local id
-	id=$(put whole)
+	id=$(put whole --chunk 262144)
 	grep -q "^POST /files/ from mt-0123456789abcdef upload-length=$size\$" server.log ||
 		fail "whole: the POST did not carry Upload-Length $size"
 	[ "$(grep -c "^PATCH /files/$id " server.log)" -eq $(((size + 262143) / 262144)) ] ||
