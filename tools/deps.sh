@@ -4,7 +4,8 @@
 #   tools/deps.sh run     build and run the recorder on board/host
 #   tools/deps.sh test    everything the whole test suite needs (host,
 #                         sanitizers, armhf and arm64 under qemu-user, linters)
-#   tools/deps.sh bench   what bench/ needs (valgrind, perf, GNU time, the motion peers)
+#   tools/deps.sh bench   what bench/ needs (valgrind, perf, GNU time, the motion peers,
+#                         curl, the armhf cross tools and dpkg-source for bench/delivery)
 #   tools/deps.sh npm     the reference tus server (@tus/server) for the interop
 #                         test, from the committed package-lock.json into
 #                         $MT_NPM_CACHE (default /var/cache/matthan/npm), outside
@@ -24,7 +25,7 @@ lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
 checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev"
 bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev \
-curl openssl"
+curl openssl dpkg-dev"
 
 # npm ci of a committed lock into the cache (node and npm: the checkers).
 # The lock is written without "resolved" URLs, so npm's configured registry
@@ -45,7 +46,7 @@ npm_modules() {
 case "${1:-}" in
 run) want="$build $media" ;;
 test) want="$build $media $cross $lint $checkers" ;;
-bench) want="$build $media $bench" ;;
+bench) want="$build $media $bench $cross" ;;
 npm) want="$checkers" ;;
 *) echo "usage: tools/deps.sh run|test|bench|npm" >&2; exit 2 ;;
 esac

@@ -12,12 +12,13 @@
 #   bench/delivery/goodput.sh [BUILD_DIR] [ROUNDS]      (build/host, 7)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bench/delivery/lib.sh
+. "$root/bench/delivery/lib.sh"
 build=$(cd "${1:-$root/build/host}" && pwd)
 rounds=${2:-7}
 footage=${MT_FOOTAGE:-$root/../shared/footage}
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -G Ninja -DBOARD=host >/dev/null
 cmake --build "$build" --target mt-station mt-test-upload mt-test-tus >/dev/null
-station=$build/tools/station/mt-station
 tus=$build/tests/integration/delivery/mt-test-tus
 work=$(mktemp -d)
 pid=
@@ -29,16 +30,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-fp=$("$station" init --data st | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
-"$station" serve --data st --listen 127.0.0.1:0 >serve.out 2>serve.log &
-pid=$!
-for _ in $(seq 100); do
-	grep -q "listening on" serve.out 2>/dev/null && break
-	sleep 0.1
-done
-url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' serve.out)"
-code=$("$station" enroll-code --data st | tail -1)
-"$build/tests/integration/delivery/mt-test-upload" enroll keys "$url" "$code" "$fp" >/dev/null 2>&1
+station_with_device "$build" "$work"
 
 ffmpeg -v error -y -framerate 15 -start_number 470 -i "$footage/cdnet-highway/input/in%06d.jpg" \
 	-frames:v 300 -vf scale=1920:1080 -c:v mjpeg -q:v 5 \
@@ -153,16 +145,5 @@ which the ranges show.
 <!-- delivery:end -->
 MD
 )
-doc=$root/docs/performance.md
-if grep -q '<!-- delivery:begin -->' "$doc"; then
-	python3 - "$doc" "$section" <<'PY'
-import re, sys
-p, sec = sys.argv[1], sys.argv[2]
-s = open(p).read()
-s = re.sub(r'<!-- delivery:begin -->.*?<!-- delivery:end -->', lambda m: sec, s, flags=re.S)
-open(p, 'w').write(s)
-PY
-else
-	printf '\n%s\n' "$section" >>"$doc"
-fi
+write_section "$root/docs/performance.md" delivery "$section"
 echo "$section"

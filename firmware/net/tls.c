@@ -143,6 +143,29 @@ static void order_suites(struct mt_tls_client *c)
 	mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
 }
 
+static int conf_max_frag(struct mt_tls_client *c, unsigned int len)
+{
+	unsigned char code;
+
+	switch (len) {
+	case 512:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_512;
+		break;
+	case 1024:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_1024;
+		break;
+	case 2048:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_2048;
+		break;
+	case 4096:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_4096;
+		break;
+	default:
+		return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+	}
+	return mbedtls_ssl_conf_max_frag_len(&c->conf, code);
+}
+
 /* ---- stream ---- */
 
 static ssize_t tls_send(void *ctx, const void *buf, size_t len, int timeout_ms)
@@ -289,6 +312,13 @@ int mt_tls_client_new(const struct mt_tls_config *cfg, struct mt_tls_client **ou
 #endif
 	mbedtls_ssl_conf_rng(&c->conf, mt_drbg_random, cfg->drbg);
 	order_suites(c);
+	if (cfg->max_frag_len) {
+		ret = conf_max_frag(c, cfg->max_frag_len);
+		if (ret) {
+			set_why(c, "max_frag_len", ret);
+			goto fail;
+		}
+	}
 	if (cfg->pin_sha256) {
 		memcpy(c->pin, cfg->pin_sha256, sizeof(c->pin));
 		/* no CA yet: the chain is checked against the pin after the handshake */
