@@ -119,6 +119,17 @@ case_defer() { # creation-defer-length: the length comes with the last PATCH
 		fail "defer: Upload-Length sent more than once"
 }
 
+case_delete() { # termination: DELETE, then HEAD finds the upload gone
+	local id
+	run "$tus" put "$url" keys clip.mp4 --delete >delete.out 2>delete.err ||
+		fail "delete: $(cat delete.err)"
+	id=$(sed -n 's/^created .*\///p' delete.out)
+	grep -q "^done $size $size " delete.out || fail "delete: not whole before the DELETE"
+	grep -q "^deleted (HEAD: 4[01][04])$" delete.out || fail "delete: $(cat delete.out)"
+	grep -q "^DELETE /files/$id " server.log || fail "delete: no DELETE reached the server"
+	[ ! -e "store/$id" ] || fail "delete: the server still stores the upload"
+}
+
 case_stranger() { # a certificate of another CA is refused by the server
 	if run "$tus" put "$url" stranger-keys clip.mp4 >stranger.out 2>stranger.err; then
 		fail "stranger: a certificate of another CA uploaded"
@@ -127,7 +138,7 @@ case_stranger() { # a certificate of another CA is refused by the server
 	echo "stranger refused: $(head -n 1 stranger.err)"
 }
 
-for c in whole cut defer stranger; do
+for c in whole cut defer delete stranger; do
 	"case_$c"
 	echo "interop: $c OK"
 done

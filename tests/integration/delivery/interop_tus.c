@@ -3,7 +3,7 @@
  * test against the reference tus server and for the goodput benchmark
  * against curl.
  *
- *   mt-test-tus put URL KEYDIR FILE [--chunk BYTES] [--defer] [--cut-at BYTES]
+ *   mt-test-tus put URL KEYDIR FILE [--chunk BYTES] [--defer] [--cut-at BYTES] [--delete]
  *
  * KEYDIR holds ca.pem, tls.crt and tls.key (a device's keys folder). The
  * file goes up as the uploader sends a clip: one POST, then PATCHes of at
@@ -11,11 +11,13 @@
  * --defer creates it with Upload-Defer-Length and declares the length on the
  * last PATCH. --cut-at makes the body source fail once, after BYTES of the
  * file have been sent: the connection is dropped mid-PATCH, the client asks
- * the server's offset with HEAD and goes on from there.
+ * the server's offset with HEAD and goes on from there. --delete ends with
+ * a DELETE (termination) and checks that HEAD then finds the upload gone.
  *
  * Prints "created LOCATION", "cut at N: server has M" and, at the end,
- * "done OFFSET LENGTH SECONDS" (a final HEAD's answer). Exit 0 when the
- * server has the whole file, 1 otherwise, 2 on a usage error. */
+ * "done OFFSET LENGTH SECONDS" (a final HEAD's answer), and "deleted" after
+ * a DELETE. Exit 0 when the server has the whole file (and, with --delete,
+ * has let it go), 1 otherwise, 2 on a usage error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -87,7 +89,7 @@ static int load(struct mt_storage *st, const char *dir, const char *name, uint8_
 struct put_opts {
 	size_t chunk;
 	int64_t cut_at;
-	bool defer;
+	bool defer, del;
 };
 
 /* POST, then PATCHes from the server's offset until it has all size bytes. */
@@ -128,7 +130,24 @@ static int put(struct mt_station *st, int fd, int64_t size, const struct put_opt
 		return ret;
 	}
 	printf("done %" PRId64 " %" PRId64 " %.6f\n", u.offset, u.length, now_s() - t0);
-	return u.offset == size && u.length == size ? 0 : -EPROTO;
+	if (u.offset != size || u.length != size)
+		return -EPROTO;
+	if (!o->del)
+		return 0;
+	ret = mt_tus_delete(st, &u);
+	if (ret) {
+		fprintf(stderr, "mt-test-tus: DELETE: %s (status %d)\n", mt_strerror(ret),
+			mt_tus_last_status(st));
+		return ret;
+	}
+	ret = mt_tus_head(st, &u);
+	if (ret != -ESTALE) {
+		fprintf(stderr, "mt-test-tus: HEAD after DELETE: %s (status %d), not gone\n",
+			mt_strerror(ret), mt_tus_last_status(st));
+		return -EPROTO;
+	}
+	printf("deleted (HEAD: %d)\n", mt_tus_last_status(st));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -152,6 +171,8 @@ int main(int argc, char **argv)
 	for (int i = 5; i < argc; i++) {
 		if (strcmp(argv[i], "--defer") == 0)
 			o.defer = true;
+		else if (strcmp(argv[i], "--delete") == 0)
+			o.del = true;
 		else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
 			o.chunk = (size_t)strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--cut-at") == 0 && i + 1 < argc)
@@ -207,6 +228,6 @@ out:
 	return ret;
 usage:
 	fprintf(stderr, "usage: mt-test-tus put URL KEYDIR FILE [--chunk BYTES] [--defer] "
-			"[--cut-at BYTES]\n");
+			"[--cut-at BYTES] [--delete]\n");
 	return 2;
 }
