@@ -2,6 +2,7 @@
 # Make (once) and cache a Debian sysroot for cross builds, and print its path.
 #
 #   tools/sysroot.sh armhf|arm64
+#   tools/sysroot.sh --mirror      print the Debian mirror it would use
 #
 # The sysroot holds the -dev packages the firmware links, for the target
 # architecture, extracted with mmdebstrap (no maintainer scripts run, so no
@@ -10,9 +11,6 @@
 # carries mbedTLS 3.6). The result is cached under MT_SYSROOT_CACHE
 # (default /var/cache/matthan) and rebuilt only when the package list changes.
 set -euo pipefail
-
-arch=${1:?usage: tools/sysroot.sh armhf|arm64}
-case "$arch" in armhf|arm64) ;; *) echo "sysroot: unknown architecture '$arch' (armhf or arm64)" >&2; exit 2 ;; esac
 
 suite=${MT_SYSROOT_SUITE:-trixie}
 cache=${MT_SYSROOT_CACHE:-/var/cache/matthan}
@@ -34,6 +32,14 @@ mirror_from_apt_sources() {
 	done
 	return 1
 }
+
+if [ "${1:-}" = --mirror ]; then
+	[ -z "${MT_SYSROOT_MIRROR:-}" ] || { echo "$MT_SYSROOT_MIRROR"; exit 0; }
+	mirror_from_apt_sources
+	exit
+fi
+arch=${1:?usage: tools/sysroot.sh armhf|arm64}
+case "$arch" in armhf|arm64) ;; *) echo "sysroot: unknown architecture '$arch' (armhf or arm64)" >&2; exit 2 ;; esac
 
 mirror=${MT_SYSROOT_MIRROR:-$(mirror_from_apt_sources)} || {
 	echo "sysroot: no Debian mirror found in /etc/apt/sources.list*; set MT_SYSROOT_MIRROR" >&2

@@ -21,6 +21,27 @@
 
 MT_LOG_MODULE("tls");
 
+/* The bulk cipher goes first by what this build's mbedTLS does fast: AES-GCM
+ * where it has AES instructions for the CPU (AES-NI on x86-64, the crypto
+ * extension on AArch64), ChaCha20-Poly1305 elsewhere (Armv7 cores such as
+ * the Cortex-A7 have no AES instructions). The station (GnuTLS) and OpenSSL
+ * servers follow the client's order. Measured: docs/performance.md, Delivery. */
+#if (defined(MBEDTLS_AESNI_C) && defined(__x86_64__)) || \
+	(defined(MBEDTLS_AESCE_C) && defined(__aarch64__))
+#define FAST_AES 1
+#else
+#define FAST_AES 0
+#endif
+#define SUITES_MAX 192
+
+static const int preferred[] = {
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	FAST_AES ? MBEDTLS_TLS1_3_AES_128_GCM_SHA256 : MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+#endif
+	FAST_AES ? MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 :
+		   MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
 struct mt_tls_client {
 	struct mt_tls_config cfg;
 	char host[256];
@@ -28,6 +49,7 @@ struct mt_tls_client {
 	mbedtls_ssl_config conf;
 	mbedtls_x509_crt ca, own;
 	mbedtls_pk_context key;
+	int suites[SUITES_MAX]; /* mbedTLS's list, preferred first; 0-terminated */
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_session session;
 	bool have_session, resumed, connected, ssl_ready, verified;
@@ -93,6 +115,55 @@ static int map_err(int e)
 	default:
 		return -EPROTO;
 	}
+}
+
+/* The library's default list (all it has) with preferred[] moved first. */
+static void order_suites(struct mt_tls_client *c)
+{
+	const int *all = mbedtls_ssl_list_ciphersuites();
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
+		for (const int *p = all; *p; p++) {
+			if (*p == preferred[i]) {
+				c->suites[n++] = *p;
+				break;
+			}
+		}
+	}
+	for (const int *p = all; *p && n + 1 < SUITES_MAX; p++) {
+		bool dup = false;
+
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = c->suites[i] == *p;
+		if (!dup)
+			c->suites[n++] = *p;
+	}
+	c->suites[n] = 0;
+	mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
+}
+
+static int conf_max_frag(struct mt_tls_client *c, unsigned int len)
+{
+	unsigned char code;
+
+	switch (len) {
+	case 512:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_512;
+		break;
+	case 1024:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_1024;
+		break;
+	case 2048:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_2048;
+		break;
+	case 4096:
+		code = MBEDTLS_SSL_MAX_FRAG_LEN_4096;
+		break;
+	default:
+		return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+	}
+	return mbedtls_ssl_conf_max_frag_len(&c->conf, code);
 }
 
 /* ---- stream ---- */
@@ -240,6 +311,14 @@ int mt_tls_client_new(const struct mt_tls_config *cfg, struct mt_tls_client **ou
 				     MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
 	mbedtls_ssl_conf_rng(&c->conf, mt_drbg_random, cfg->drbg);
+	order_suites(c);
+	if (cfg->max_frag_len) {
+		ret = conf_max_frag(c, cfg->max_frag_len);
+		if (ret) {
+			set_why(c, "max_frag_len", ret);
+			goto fail;
+		}
+	}
 	if (cfg->pin_sha256) {
 		memcpy(c->pin, cfg->pin_sha256, sizeof(c->pin));
 		/* no CA yet: the chain is checked against the pin after the handshake */

@@ -36,6 +36,9 @@ struct mt_tls_config {
 	size_t cert_len, key_len;
 	const uint8_t *pin_sha256; /* 32 bytes: pin mode */
 	int timeout_ms;            /* each handshake step, read and write */
+	unsigned int max_frag_len; /* 0, or 512/1024/2048/4096: ask for shorter
+				    * records (RFC 6066); does not shrink
+				    * mbedTLS's buffers (docs/performance.md) */
 };
 
 struct mt_tls_client; /* opaque: config, certificates, saved session */

@@ -29,7 +29,7 @@ struct mt_drbg;
 struct mt_clock;
 
 #define MT_UPLOADER_PATH_MAX 256
-#define MT_UPLOADER_CHUNK    (256 * 1024) /* bytes per PATCH */
+#define MT_UPLOADER_CHUNK    (16 * 1024 * 1024) /* bytes per PATCH: each costs the station a sync */
 
 struct mt_uploader_config {
 	struct mt_storage *st;

@@ -292,6 +292,63 @@ static void resumption(void **state)
 	pem_free(&p);
 }
 
+/* The suite the server picked, from s_server -www's page ("Cipher is X"). */
+static void negotiated(struct mt_tls_client *t, char *out, size_t size)
+{
+	static uint8_t body[65536];
+	struct mt_http_resp *r = malloc(sizeof(*r));
+	struct mt_http_req req = { .method = "GET",
+				   .host = "localhost",
+				   .path = "/",
+				   .resp_body = body,
+				   .resp_body_max = sizeof(body) - 1,
+				   .timeout_ms = 5000 };
+	const char *c;
+
+	assert_int_equal(mt_http_exchange(mt_tls_stream(t), &req, r), 0);
+	body[r->body_len] = '\0';
+	c = strstr((char *)body, "Cipher is ");
+	assert_non_null(c);
+	snprintf(out, size, "%.*s", (int)strcspn(c + 10, " \r\n<"), c + 10);
+	free(r);
+}
+
+/* AES-GCM first where mbedTLS has AES instructions for this CPU, ChaCha20
+ * first elsewhere (tls.c); the server (like the station) takes the client's
+ * order. A max_fragment_length the RFC has not is refused; 4096 connects. */
+static void suites_and_max_frag(void **state)
+{
+#if (defined(MBEDTLS_AESNI_C) && defined(__x86_64__)) || \
+	(defined(MBEDTLS_AESCE_C) && defined(__aarch64__))
+	const char *want = "ECDHE-ECDSA-AES128-GCM-SHA256";
+#else
+	const char *want = "ECDHE-ECDSA-CHACHA20-POLY1305";
+#endif
+	uint16_t port = free_port();
+	pid_t pid = server(port, "-tls1_2");
+	struct pem p = { 0 };
+	struct mt_tls_config c = config("localhost", port, &p, "ca.pem", false);
+	struct mt_tls_client *t = (void *)1;
+	char suite[64];
+
+	(void)state;
+	assert_int_equal(mt_tls_client_new(&c, &t), 0);
+	assert_int_equal(mt_tls_connect(t), 0);
+	negotiated(t, suite, sizeof(suite));
+	assert_string_equal(suite, want);
+	mt_tls_client_free(t);
+	c.max_frag_len = 3000;
+	assert_int_equal(mt_tls_client_new(&c, &t), -EINVAL);
+	assert_null(t);
+	c.max_frag_len = 4096;
+	assert_int_equal(mt_tls_client_new(&c, &t), 0);
+	assert_int_equal(mt_tls_connect(t), 0);
+	assert_int_equal(get(t), 200);
+	mt_tls_client_free(t);
+	stop(pid);
+	pem_free(&p);
+}
+
 static void refused_port(void **state)
 {
 	struct pem p = { 0 };
@@ -309,9 +366,13 @@ static void refused_port(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(verified_get), cmocka_unit_test(foreign_ca_and_wrong_name),
-		cmocka_unit_test(pin_mode),     cmocka_unit_test(mutual),
-		cmocka_unit_test(resumption),   cmocka_unit_test(refused_port),
+		cmocka_unit_test(verified_get),
+		cmocka_unit_test(foreign_ca_and_wrong_name),
+		cmocka_unit_test(pin_mode),
+		cmocka_unit_test(mutual),
+		cmocka_unit_test(resumption),
+		cmocka_unit_test(refused_port),
+		cmocka_unit_test(suites_and_max_frag),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, make_pki, drop_pki);
