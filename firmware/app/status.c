@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/delivery.h"
 #include "app/pipeline.h"
 #include "core/ring.h"
 #include "core/supervisor.h"
@@ -314,6 +315,44 @@ static void hook_reboot(void *arg)
 	atomic_store(st->stop, 1);
 }
 
+static int hook_delivery(void *arg, struct mt_console_delivery *out)
+{
+	struct mt_status *st = arg;
+
+	return st->delivery ? mt_delivery_status(st->delivery, out) : -ENOSYS;
+}
+
+static int hook_upload_now(void *arg)
+{
+	struct mt_status *st = arg;
+
+	return st->delivery ? mt_delivery_upload_now(st->delivery) : -ENOSYS;
+}
+
+static int hook_enroll(void *arg, const char *url, const char *code, const char *fingerprint,
+		       const char *name, char *id, size_t id_len, char *why, size_t why_len)
+{
+	struct mt_status *st = arg;
+
+	if (!st->delivery) {
+		snprintf(why, why_len, "this program has no delivery");
+		return -ENOSYS;
+	}
+	return mt_delivery_console_enroll(st->delivery, url, code, fingerprint, name, id, id_len,
+					  why, why_len);
+}
+
+static int hook_station_test(void *arg, mt_console_say_fn say, void *ctx)
+{
+	struct mt_status *st = arg;
+
+	if (!st->delivery) {
+		say(ctx, "station", "FAIL: this program has no delivery");
+		return -ENOSYS;
+	}
+	return mt_delivery_test(st->delivery, say, ctx);
+}
+
 struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 {
 	return (struct mt_console_hooks){
@@ -324,6 +363,10 @@ struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 		.camera_control = hook_control,
 		.apply = hook_apply,
 		.reboot = hook_reboot,
+		.delivery = hook_delivery,
+		.upload_now = hook_upload_now,
+		.enroll = hook_enroll,
+		.station_test = hook_station_test,
 	};
 }
 
