@@ -48,6 +48,10 @@ struct mt_status {
 	int ctl_result;
 	uint64_t ctl_seq, ctl_done; /* requests made and served */
 	bool restart, reboot;
+	/* the camera's modes, listed once per run by the capture thread */
+	bool modes_listed;
+	int nmodes; /* or the driver's error (-ENOSYS: it cannot list) */
+	struct mt_capture_mode modes[MT_CONSOLE_MODES];
 	struct mt_config next; /* the configuration of the restart */
 };
 

@@ -28,6 +28,7 @@
 #define MT_CONSOLE_ROWS   24
 #define MT_CONSOLE_ARGS   16
 #define MT_CONSOLE_PROMPT "matthan> "
+#define MT_CONSOLE_MODES  32 /* camera modes "camera formats" lists at most */
 /* What the installer types to confirm factory-reset. */
 #define MT_CONSOLE_CONFIRM_WORD "ERASE"
 
@@ -114,6 +115,10 @@ struct mt_console_hooks {
 	/* Sets a camera control now (on the capture thread); -ENOSYS when the
 	 * camera has no controls. */
 	int (*camera_control)(void *arg, const char *name, int32_t value);
+	/* The modes the camera offers (hal/capture.h), at most max into out:
+	 * how many it offers, -EAGAIN before it was asked, -ENOSYS when the
+	 * driver cannot list them, -ENODEV when the recorder does not run. */
+	int (*camera_modes)(void *arg, struct mt_capture_mode *out, int max);
 	/* Restarts the camera and recorder on cfg (copied): the clip in
 	 * progress is finished first. */
 	int (*apply)(void *arg, const struct mt_config *cfg);

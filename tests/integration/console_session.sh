@@ -62,6 +62,14 @@ for want in (rb"recorder   running for", rb"camera     replay " + re.escape(src.
 if n1 < 10:
     fail("only %d frames after 1.5 s" % n1, out)
 
+step("camera formats")
+out = t.run("camera formats")
+fits_80(out)
+for want in (rb"camera's   1 mode \(fps; encoded: as record.codec\)",
+             rb"  mjpeg  320x240 +25 +as it comes", rb"camera     replay "):
+    if not re.search(want, out):
+        fail("camera formats lacks %r" % want, out)
+
 step("config")
 out = t.run("config get capture.loop")
 if b"capture.loop = true" not in out:

@@ -48,6 +48,7 @@ struct fake_rec {
 	int enroll_ret, enrolls;
 	char enroll_code[32], enroll_name[64];
 	int test_ret;
+	int modes_ret; /* 0: the modes below */
 };
 
 static struct fake_rec rec;
@@ -123,6 +124,23 @@ static int fake_apply(void *arg, const struct mt_config *cfg)
 static void fake_reboot(void *arg)
 {
 	rec.reboots++;
+}
+
+/* A camera offering MJPEG at two sizes, YUYV over a range, and GREY. */
+static int fake_camera_modes(void *arg, struct mt_capture_mode *out, int max)
+{
+	static const struct mt_capture_mode modes[] = {
+		{ MT_FMT_MJPEG, "MJPG", 1280, 720, 0, 0, { 30, 15 }, 0, 0 },
+		{ MT_FMT_MJPEG, "MJPG", 640, 480, 0, 0, { 30 }, 0, 0 },
+		{ MT_FMT_YUYV, "YUYV", 160, 120, 1920, 1080, { 0 }, 5, 30 },
+		{ MT_FMT_NONE, "GREY", 320, 240, 0, 0, { 60 }, 0, 0 },
+	};
+
+	if (rec.modes_ret)
+		return rec.modes_ret;
+	for (int i = 0; i < 4 && i < max; i++)
+		out[i] = modes[i];
+	return 4;
 }
 
 static int fake_delivery(void *arg, struct mt_console_delivery *out)
@@ -220,6 +238,7 @@ static int setup(void **state)
 			   .picture = fake_picture,
 			   .snapshot = fake_snapshot,
 			   .camera_control = fake_control,
+			   .camera_modes = fake_camera_modes,
 			   .apply = fake_apply,
 			   .reboot = fake_reboot,
 			   .delivery = fake_delivery,
@@ -604,6 +623,26 @@ static void test_camera_info_formats_set(void **state)
 		 CONFIG_MT_CAPTURE_FORMAT_NAME, CONFIG_MT_CAPTURE_WIDTH, CONFIG_MT_CAPTURE_HEIGHT,
 		 CONFIG_MT_CAPTURE_FPS);
 	assert_non_null(row(s, want));
+	assert_fits_80(s);
+	assert_non_null(row(s, "camera's   4 modes (fps; encoded: as record.codec)"));
+	assert_non_null(
+		row(s, "  MJPG   1280x720               30 15                    as it comes"));
+	assert_non_null(
+		row(s, "  MJPG   640x480                30                       as it comes"));
+	assert_non_null(row(s, "  YUYV   160x120..1920x1080     5..30                    encoded"));
+	assert_non_null(
+		row(s, "  GREY   320x240                60                       not usable"));
+	assert_non_null(row(s, "camera     replay /footage/cdnet-highway/input")); /* and info */
+	rec.modes_ret = -ENOSYS;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   this camera driver cannot list its modes"));
+	rec.modes_ret = -EAGAIN;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   not asked yet (the camera is starting)"));
+	rec.modes_ret = -ENODEV;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   the recorder is not running"));
+	rec.modes_ret = 0;
 	typed("camera set 640x480 10 mjpeg\r");
 	assert_int_equal(mt_config_int(mt_console_config(&con), MT_CONFIG_CAPTURE_WIDTH), 640);
 	assert_int_equal(mt_config_int(mt_console_config(&con), MT_CONFIG_CAPTURE_HEIGHT), 480);
