@@ -5,6 +5,7 @@
 #   tools/deps.sh test    everything the whole test suite needs (host,
 #                         sanitizers, armhf and arm64 under qemu-user, linters)
 #   tools/deps.sh bench   what bench/ needs (valgrind, perf, GNU time, the motion peers)
+#   tools/deps.sh docs    what tools/screenshots.sh needs (tmux, picocom, PIL, a font)
 #
 # Nothing else is assumed to be on the machine. Runs apt-get only when a
 # package is missing.
@@ -20,12 +21,15 @@ lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
 checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev"
 bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev"
+# the console screenshots of docs/ (tools/screenshots.sh)
+docs="tmux picocom python3-pil fonts-dejavu-core"
 
 case "${1:-}" in
 run) want="$build $media" ;;
 test) want="$build $media $cross $lint $checkers" ;;
 bench) want="$build $media $bench" ;;
-*) echo "usage: tools/deps.sh run|test|bench" >&2; exit 2 ;;
+docs) want="$build $media $docs" ;;
+*) echo "usage: tools/deps.sh run|test|bench|docs" >&2; exit 2 ;;
 esac
 
 missing=""
