@@ -448,6 +448,30 @@ static void modes_listed(void **state)
 	/* while streaming too (the console asks a running camera) */
 	assert_int_equal(mt_capture_start(&x->cam.dev), 0);
 	assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), 4);
+	/* a stepwise camera: one mode for the range, its rates as a range */
+	{
+		static const struct mt_fake_v4l2_format ranged[] = {
+			{ .fourcc = V4L2_PIX_FMT_MJPEG,
+			  .sizes = { { 160, 120 }, { 1920, 1080 } },
+			  .nsizes = 2,
+			  .fps = { 30, 5 },
+			  .nfps = 2,
+			  .stepwise = true },
+		};
+
+		mt_capture_close(&x->cam.dev);
+		mt_fake_v4l2_set_formats(&x->fake, ranged, 1);
+		assert_int_equal(mt_capture_open(&x->cam.dev, &x->cfg), 0);
+		memset(m, 0, sizeof(m));
+		assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), 1);
+		assert_int_equal(m[0].width, 160);
+		assert_int_equal(m[0].height, 120);
+		assert_int_equal(m[0].max_width, 1920);
+		assert_int_equal(m[0].max_height, 1080);
+		assert_int_equal(m[0].fps[0], 0);
+		assert_int_equal(m[0].fps_min, 5);
+		assert_int_equal(m[0].fps_max, 30);
+	}
 	/* a driver without the op: -ENOSYS from the hal's wrapper */
 	{
 		struct mt_capture_ops ops = *x->cam.dev.ops;
