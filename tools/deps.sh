@@ -10,6 +10,7 @@
 #                         test, from the committed package-lock.json into
 #                         $MT_NPM_CACHE (default /var/cache/matthan/npm), outside
 #                         the repository; `test` does this too
+#   tools/deps.sh docs    what tools/screenshots.sh needs (tmux, picocom, PIL, a font)
 #
 # Nothing else is assumed to be on the machine. Runs apt-get only when a
 # package is missing, and npm only when the lock file changed.
@@ -42,13 +43,16 @@ npm_modules() {
 	cp "$src/package.json" "$src/package-lock.json" "$dst/"
 	(cd "$dst" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
+# the console screenshots of docs/ (tools/screenshots.sh)
+docs="tmux picocom python3-pil fonts-dejavu-core"
 
 case "${1:-}" in
 run) want="$build $media" ;;
 test) want="$build $media $cross $lint $checkers" ;;
 bench) want="$build $media $bench $cross" ;;
 npm) want="$checkers" ;;
-*) echo "usage: tools/deps.sh run|test|bench|npm" >&2; exit 2 ;;
+docs) want="$build $media $docs" ;;
+*) echo "usage: tools/deps.sh run|test|bench|npm|docs" >&2; exit 2 ;;
 esac
 
 missing=""

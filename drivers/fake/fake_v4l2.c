@@ -119,7 +119,17 @@ static int enum_sizes(struct v4l2_frmsizeenum *s)
 {
 	const struct mt_fake_v4l2_format *f = find_format(s->pixel_format);
 
-	if (!f || s->index >= f->nsizes)
+	if (f && f->stepwise && s->index == 0) {
+		s->type = V4L2_FRMSIZE_TYPE_STEPWISE;
+		s->stepwise.min_width = f->sizes[0].w;
+		s->stepwise.min_height = f->sizes[0].h;
+		s->stepwise.max_width = f->sizes[1].w;
+		s->stepwise.max_height = f->sizes[1].h;
+		s->stepwise.step_width = 16;
+		s->stepwise.step_height = 16;
+		return 0;
+	}
+	if (!f || f->stepwise || s->index >= f->nsizes)
 		return fail(EINVAL);
 	s->type = V4L2_FRMSIZE_TYPE_DISCRETE;
 	s->discrete.width = f->sizes[s->index].w;
@@ -140,7 +150,14 @@ static int enum_intervals(struct v4l2_frmivalenum *iv)
 {
 	const struct mt_fake_v4l2_format *f = find_format(iv->pixel_format);
 
-	if (!f || !has_size(f, iv->width, iv->height) || iv->index >= f->nfps)
+	if (f && f->stepwise && iv->index == 0) {
+		iv->type = V4L2_FRMIVAL_TYPE_CONTINUOUS;
+		iv->stepwise.min = (struct v4l2_fract){ 1, f->fps[0] };
+		iv->stepwise.max = (struct v4l2_fract){ 1, f->fps[1] };
+		iv->stepwise.step = (struct v4l2_fract){ 1, 1 };
+		return 0;
+	}
+	if (!f || f->stepwise || !has_size(f, iv->width, iv->height) || iv->index >= f->nfps)
 		return fail(EINVAL);
 	iv->type = V4L2_FRMIVAL_TYPE_DISCRETE;
 	iv->discrete.numerator = 1;

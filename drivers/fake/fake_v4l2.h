@@ -40,6 +40,9 @@ struct mt_fake_v4l2_format {
 	uint32_t nsizes;
 	uint32_t fps[MT_FAKE_V4L2_MAX_RATES]; /* discrete intervals 1/fps */
 	uint32_t nfps;
+	/* a stepwise camera: sizes[0]..sizes[1] in steps of 16, and rates
+	 * fps[1]..fps[0] as a continuous range (ENUM_* as such cameras answer) */
+	bool stepwise;
 };
 
 /* Faults, each at a frame number the device makes (0 = never). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -462,7 +463,26 @@ static int replay_get_stats(struct mt_capture *dev, struct mt_capture_stats *out
 	return 0;
 }
 
+/* Footage has one mode: what it was recorded in, at the pace played. */
+static int replay_enum_modes(struct mt_capture *dev, struct mt_capture_mode *out, int max)
+{
+	struct mt_replay_camera *cam = dev->priv;
+
+	if (!cam->fmt.format)
+		return -ENODEV; /* not open */
+	if (max > 0) {
+		memset(out, 0, sizeof(*out));
+		out->format = cam->fmt.format;
+		snprintf(out->fourcc, sizeof(out->fourcc), "%s", mt_pixfmt_name(cam->fmt.format));
+		out->width = cam->fmt.width;
+		out->height = cam->fmt.height;
+		out->fps[0] = cam->fmt.fps;
+	}
+	return 1;
+}
+
 static const struct mt_capture_ops replay_ops = {
+	.enum_modes = replay_enum_modes,
 	.open = replay_open,
 	.start = replay_start,
 	.dequeue = replay_dequeue,

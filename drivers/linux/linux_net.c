@@ -82,8 +82,13 @@ static int net_connect(struct mt_net *dev, const char *host, uint16_t port, int 
 	char ports[8];
 	int slot = -1, ret;
 
+	/* the uploader and the console's station test connect from their own
+	 * threads: a slot is claimed atomically (-2: taken, no socket yet) */
 	for (int i = 0; i < MT_LINUX_NET_MAX_CONNS; i++) {
-		if (n->fd[i] < 0) {
+		int free_fd = -1;
+
+		if (__atomic_compare_exchange_n(&n->fd[i], &free_fd, -2, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
 			slot = i;
 			break;
 		}
@@ -92,8 +97,11 @@ static int net_connect(struct mt_net *dev, const char *host, uint16_t port, int 
 		return -EMFILE;
 	snprintf(ports, sizeof(ports), "%u", port);
 	ret = n->sys->getaddrinfo(host, ports, &hints, &res);
-	if (ret != 0)
-		return ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	if (ret != 0) {
+		ret = ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+		__atomic_store_n(&n->fd[slot], -1, __ATOMIC_RELEASE);
+		return ret;
+	}
 	ret = -EHOSTUNREACH;
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		ret = try_address(n, ai, timeout_ms);
@@ -101,9 +109,11 @@ static int net_connect(struct mt_net *dev, const char *host, uint16_t port, int 
 			break;
 	}
 	freeaddrinfo(res);
-	if (ret < 0)
+	if (ret < 0) {
+		__atomic_store_n(&n->fd[slot], -1, __ATOMIC_RELEASE);
 		return ret;
-	n->fd[slot] = ret;
+	}
+	__atomic_store_n(&n->fd[slot], ret, __ATOMIC_RELEASE);
 	*conn = slot;
 	return 0;
 }
@@ -166,8 +176,27 @@ static int net_close(struct mt_net *dev, int conn)
 
 	if (fd < 0)
 		return -EBADF;
-	n->fd[conn] = -1;
+	__atomic_store_n(&n->fd[conn], -1, __ATOMIC_RELEASE);
 	return n->sys->close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+static int net_resolve(struct mt_net *dev, const char *host, char *addr, size_t len)
+{
+	struct mt_linux_net *n = dev->priv;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	int ret = n->sys->getaddrinfo(host, NULL, &hints, &res);
+
+	if (ret == EAI_NONAME || ret == EAI_FAIL)
+		return -ENOENT;
+	if (ret == EAI_AGAIN)
+		return -EAGAIN;
+	if (ret != 0)
+		return ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	ret = getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)len, NULL, 0,
+			  NI_NUMERICHOST);
+	freeaddrinfo(res);
+	return ret ? -EINVAL : 0;
 }
 
 static const struct mt_net_ops linux_net_ops = {
@@ -175,6 +204,7 @@ static const struct mt_net_ops linux_net_ops = {
 	.send = net_send,
 	.recv = net_recv,
 	.close = net_close,
+	.resolve = net_resolve,
 };
 
 void mt_linux_net_init(struct mt_linux_net *n)

@@ -982,6 +982,83 @@ static int v4l2_get_stats(struct mt_capture *dev, struct mt_capture_stats *out)
 	return 0;
 }
 
+/* ---- the modes the camera offers (console "camera formats") ---- */
+
+#define ENUM_MAX 64 /* entries asked of one list: a driver that never ends stops */
+
+/* The rates of m's size: discrete ones, or a range. */
+static void mode_rates(struct mt_v4l2_capture *cam, uint32_t fourcc, struct mt_capture_mode *m)
+{
+	struct v4l2_frmivalenum iv;
+	int n = 0;
+
+	for (uint32_t i = 0; i < ENUM_MAX && n < MT_CAPTURE_MODE_RATES - 1; i++) {
+		memset(&iv, 0, sizeof(iv));
+		iv.index = i;
+		iv.pixel_format = fourcc;
+		iv.width = m->width;
+		iv.height = m->height;
+		if (xioctl(cam, VIDIOC_ENUM_FRAMEINTERVALS, &iv) < 0)
+			return;
+		if (iv.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
+			if (iv.discrete.numerator)
+				m->fps[n++] =
+					(iv.discrete.denominator + iv.discrete.numerator / 2) /
+					iv.discrete.numerator;
+			continue;
+		}
+		/* continuous or stepwise: fps from 1 / max interval to 1 / min */
+		if (iv.stepwise.min.numerator)
+			m->fps_max = iv.stepwise.min.denominator / iv.stepwise.min.numerator;
+		if (iv.stepwise.max.numerator)
+			m->fps_min = (iv.stepwise.max.denominator + iv.stepwise.max.numerator - 1) /
+				     iv.stepwise.max.numerator;
+		return;
+	}
+}
+
+/* Every format, every size of it (a range as one mode), with its rates. */
+static int v4l2_enum_modes(struct mt_capture *dev, struct mt_capture_mode *out, int max)
+{
+	struct mt_v4l2_capture *cam = dev->priv;
+	int n = 0;
+
+	if (cam->fd < 0)
+		return -ENODEV;
+	for (uint32_t f = 0; f < ENUM_MAX; f++) {
+		struct v4l2_fmtdesc d = { .index = f, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+		char cc[16];
+
+		if (xioctl(cam, VIDIOC_ENUM_FMT, &d) < 0)
+			break;
+		mt_v4l2_fourcc_str(d.pixelformat, cc);
+		for (uint32_t i = 0; i < ENUM_MAX; i++) {
+			struct v4l2_frmsizeenum s = { .index = i, .pixel_format = d.pixelformat };
+			struct mt_capture_mode m = { .format = mt_v4l2_pixfmt(d.pixelformat) };
+
+			if (xioctl(cam, VIDIOC_ENUM_FRAMESIZES, &s) < 0)
+				break;
+			snprintf(m.fourcc, sizeof(m.fourcc), "%s", cc);
+			if (s.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
+				m.width = (uint16_t)s.discrete.width;
+				m.height = (uint16_t)s.discrete.height;
+			} else {
+				m.width = (uint16_t)s.stepwise.min_width;
+				m.height = (uint16_t)s.stepwise.min_height;
+				m.max_width = (uint16_t)s.stepwise.max_width;
+				m.max_height = (uint16_t)s.stepwise.max_height;
+			}
+			mode_rates(cam, d.pixelformat, &m);
+			if (n < max)
+				out[n] = m;
+			n++;
+			if (s.type != V4L2_FRMSIZE_TYPE_DISCRETE)
+				break; /* one entry describes every size */
+		}
+	}
+	return n;
+}
+
 static const struct mt_capture_ops v4l2_ops = {
 	.open = v4l2_open,
 	.start = v4l2_start,
@@ -991,6 +1068,7 @@ static const struct mt_capture_ops v4l2_ops = {
 	.get_format = v4l2_get_format,
 	.get_stats = v4l2_get_stats,
 	.set_control = v4l2_set_control,
+	.enum_modes = v4l2_enum_modes,
 };
 
 void mt_v4l2_capture_init(struct mt_v4l2_capture *cam)

@@ -243,6 +243,9 @@ int main(int argc, char **argv)
 	open_console(&b, &cfg, &scfg);
 	mt_status_init(&status, b.clock, &pipeline_stop);
 	b.status = &status;
+	/* before the console: its enroll, station test and status use it */
+	mt_delivery_start(&delivery, &b, &cfg);
+	status.delivery = &delivery;
 	if (b.console) {
 		snprintf(keys_dir, sizeof(keys_dir), "%s",
 			 mt_config_str(&cfg, MT_CONFIG_DEVICE_KEYS));
@@ -268,11 +271,10 @@ int main(int argc, char **argv)
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return 1;
-	mt_delivery_start(&delivery, &b, &cfg);
 	ret = run(&b, &cfg, &status, rep);
+	rep->upload_on = delivery.on;
 	/* what the run sealed last goes up before the report (a signal: briefly) */
 	mt_delivery_finish(&delivery, atomic_load(&stop_requested) ? 5 : 60);
-	rep->upload_on = delivery.on;
 	rep->upload = delivery.up.stats;
 	snprintf(rep->upload_why, sizeof(rep->upload_why), "%s", delivery.why);
 	mt_log_flush();

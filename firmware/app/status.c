@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "app/delivery.h"
 #include "app/pipeline.h"
 #include "core/ring.h"
 #include "core/supervisor.h"
@@ -45,6 +47,8 @@ void mt_status_attach(struct mt_status *st, struct mt_ring *ring, struct mt_supe
 	st->ring = ring;
 	st->sup = sup;
 	st->s.running = true;
+	st->modes_listed = false;
+	st->nmodes = -EAGAIN;
 	st->s.run_us = mt_clock_mono_us(st->clock); /* the start, until a snapshot */
 	st->fps_t0 = st->s.run_us;
 	st->fps_n0 = 0;
@@ -73,6 +77,24 @@ void mt_status_detach(struct mt_status *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
+/* The camera's modes, asked on the capture thread (which owns the camera),
+ * once per run, for "camera formats". */
+static void list_modes(struct mt_status *st, struct mt_capture *cam)
+{
+	struct mt_capture_mode *m = calloc(MT_CONSOLE_MODES, sizeof(*m));
+	int n;
+
+	if (!m)
+		return; /* tried again at the next pass */
+	n = mt_capture_enum_modes(cam, m, MT_CONSOLE_MODES);
+	pthread_mutex_lock(&st->lock);
+	memcpy(st->modes, m, MT_CONSOLE_MODES * sizeof(*m));
+	st->nmodes = n;
+	st->modes_listed = true;
+	pthread_mutex_unlock(&st->lock);
+	free(m);
+}
+
 void mt_status_capture(struct mt_status *st, struct mt_capture *cam, uint64_t skipped)
 {
 	struct mt_capture_stats stats;
@@ -86,6 +108,8 @@ void mt_status_capture(struct mt_status *st, struct mt_capture *cam, uint64_t sk
 	if (!st)
 		return;
 	mt_capture_get_stats(cam, &stats);
+	if (!st->modes_listed) /* only this thread writes it while a run is attached */
+		list_modes(st, cam);
 	now = mt_clock_mono_us(st->clock);
 	pthread_mutex_lock(&st->lock);
 	st->s.stats = stats;
@@ -314,6 +338,62 @@ static void hook_reboot(void *arg)
 	atomic_store(st->stop, 1);
 }
 
+static int hook_camera_modes(void *arg, struct mt_capture_mode *out, int max)
+{
+	struct mt_status *st = arg;
+	int n;
+
+	pthread_mutex_lock(&st->lock);
+	n = !st->s.running ? -ENODEV : st->nmodes;
+	if (n > 0) {
+		int k = n < max ? n : max;
+
+		if (k > MT_CONSOLE_MODES)
+			k = MT_CONSOLE_MODES;
+		memcpy(out, st->modes, (size_t)k * sizeof(*out));
+	}
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+static int hook_delivery(void *arg, struct mt_console_delivery *out)
+{
+	struct mt_status *st = arg;
+
+	return st->delivery ? mt_delivery_status(st->delivery, out) : -ENOSYS;
+}
+
+static int hook_upload_now(void *arg)
+{
+	struct mt_status *st = arg;
+
+	return st->delivery ? mt_delivery_upload_now(st->delivery) : -ENOSYS;
+}
+
+static int hook_enroll(void *arg, const char *url, const char *code, const char *fingerprint,
+		       const char *name, char *id, size_t id_len, char *why, size_t why_len)
+{
+	struct mt_status *st = arg;
+
+	if (!st->delivery) {
+		snprintf(why, why_len, "this program has no delivery");
+		return -ENOSYS;
+	}
+	return mt_delivery_console_enroll(st->delivery, url, code, fingerprint, name, id, id_len,
+					  why, why_len);
+}
+
+static int hook_station_test(void *arg, mt_console_say_fn say, void *ctx)
+{
+	struct mt_status *st = arg;
+
+	if (!st->delivery) {
+		say(ctx, "station", "FAIL: this program has no delivery");
+		return -ENOSYS;
+	}
+	return mt_delivery_test(st->delivery, say, ctx);
+}
+
 struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 {
 	return (struct mt_console_hooks){
@@ -322,8 +402,13 @@ struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 		.picture = hook_picture,
 		.snapshot = hook_snapshot,
 		.camera_control = hook_control,
+		.camera_modes = hook_camera_modes,
 		.apply = hook_apply,
 		.reboot = hook_reboot,
+		.delivery = hook_delivery,
+		.upload_now = hook_upload_now,
+		.enroll = hook_enroll,
+		.station_test = hook_station_test,
 	};
 }
 

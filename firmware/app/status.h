@@ -20,6 +20,7 @@
 
 struct mt_capture;
 struct mt_clock;
+struct mt_delivery;
 struct mt_motion;
 struct mt_motion_result;
 struct mt_ring;
@@ -33,6 +34,7 @@ struct mt_status {
 	struct mt_clock *clock;
 	atomic_int *stop;              /* the pipeline's stop flag (restart, reboot) */
 	struct mt_thread *console;     /* watched by each run's supervisor; may be NULL */
+	struct mt_delivery *delivery;  /* the uploader, for the console; may be NULL */
 	struct mt_console_status s;    /* counters, as the hook returns them */
 	struct mt_console_picture pic; /* latest analysis picture */
 	bool have_pic;
@@ -46,6 +48,10 @@ struct mt_status {
 	int ctl_result;
 	uint64_t ctl_seq, ctl_done; /* requests made and served */
 	bool restart, reboot;
+	/* the camera's modes, listed once per run by the capture thread */
+	bool modes_listed;
+	int nmodes; /* or the driver's error (-ENOSYS: it cannot list) */
+	struct mt_capture_mode modes[MT_CONSOLE_MODES];
 	struct mt_config next; /* the configuration of the restart */
 };
 

@@ -53,6 +53,13 @@ const char *mt_console_spool(const struct mt_console *c);
  * MT_ECONFIG after printing the reason. */
 int mt_console_set_key(struct mt_console *c, const char *key, const char *text);
 
+/* Delivery (cmd_delivery.c): "clips upload NAME"; status's upload and
+ * station lines; the selftest's station step (the station test, each step
+ * printed; 0 or its error, -ENOSYS without delivery). */
+int mt_console_clips_upload(struct mt_console *c, const char *name);
+void mt_console_status_delivery(struct mt_console *c);
+int mt_console_station_test(struct mt_console *c);
+
 /* The commands. */
 int mt_cmd_help(struct mt_console *c, int argc, char **argv);
 int mt_cmd_status(struct mt_console *c, int argc, char **argv);

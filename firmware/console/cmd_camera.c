@@ -44,21 +44,72 @@ static int camera_info(struct mt_console *c)
 	return 0;
 }
 
+/* One mode in a line: fourcc, size (or range), rates, how it is recorded. */
+static void print_mode(struct mt_console *c, const struct mt_capture_mode *m)
+{
+	char size[32], rates[64] = "";
+	size_t n = 0;
+
+	if (m->max_width)
+		snprintf(size, sizeof(size), "%ux%u..%ux%u", m->width, m->height, m->max_width,
+			 m->max_height);
+	else
+		snprintf(size, sizeof(size), "%ux%u", m->width, m->height);
+	for (int i = 0; i < MT_CAPTURE_MODE_RATES && m->fps[i] && n < sizeof(rates); i++)
+		n += (size_t)snprintf(rates + n, sizeof(rates) - n, "%s%u", i ? " " : "",
+				      m->fps[i]);
+	if (!m->fps[0] && m->fps_max)
+		snprintf(rates, sizeof(rates), "%u..%u", m->fps_min, m->fps_max);
+	mt_console_printf(c, "  %-6.11s %-22s %-24s %s\n", m->fourcc, size, rates[0] ? rates : "?",
+			  m->format == MT_FMT_MJPEG || m->format == MT_FMT_H264 ? "as it comes" :
+			  m->format != MT_FMT_NONE                              ? "encoded" :
+										  "not usable");
+}
+
+static int camera_modes(struct mt_console *c)
+{
+	struct mt_capture_mode *m = calloc(MT_CONSOLE_MODES, sizeof(*m));
+	int n;
+
+	if (!m)
+		return -ENOMEM;
+	n = c->cfg->hooks.camera_modes ?
+		    c->cfg->hooks.camera_modes(c->cfg->hooks.arg, m, MT_CONSOLE_MODES) :
+		    -ENOSYS;
+	if (n == -ENOSYS)
+		mt_console_printf(c, "camera's   this camera driver cannot list its modes\n");
+	else if (n == -EAGAIN)
+		mt_console_printf(c, "camera's   not asked yet (the camera is starting)\n");
+	else if (n == -ENODEV)
+		mt_console_printf(c, "camera's   the recorder is not running\n");
+	else if (n < 0)
+		mt_console_printf(c, "camera's   cannot be listed: %s\n", mt_strerror(n));
+	else
+		mt_console_printf(c, "camera's   %d mode%s (fps; encoded: as record.codec)\n", n,
+				  n == 1 ? "" : "s");
+	for (int i = 0; i < n && i < MT_CONSOLE_MODES; i++)
+		print_mode(c, &m[i]);
+	if (n > MT_CONSOLE_MODES)
+		mt_console_printf(c, "  ... and %d more\n", n - MT_CONSOLE_MODES);
+	free(m);
+	return n < 0 ? n : 0;
+}
+
 static int camera_formats(struct mt_console *c)
 {
 	const struct mt_config *w = &c->work;
 	char fmt[16];
+	int ret;
 
 	mt_config_value_format(w, MT_CONFIG_CAPTURE_FORMAT, fmt, sizeof(fmt));
 	mt_console_printf(c, "asked      %s %lldx%lld at %lld fps (capture.*)\n", fmt,
 			  (long long)mt_config_int(w, MT_CONFIG_CAPTURE_WIDTH),
 			  (long long)mt_config_int(w, MT_CONFIG_CAPTURE_HEIGHT),
 			  (long long)mt_config_int(w, MT_CONFIG_CAPTURE_FPS));
-	mt_console_printf(c, "recorded   mjpeg, h264 as they come; yuyv, nv12 need the\n"
-			     "           encoder (issue #5, not built yet)\n");
-	mt_console_printf(c, "camera's   the capture hal cannot list a camera's modes yet;\n"
-			     "           the driver picks the nearest to what is asked\n");
-	return camera_info(c) ? 1 : 0;
+	ret = camera_modes(c);
+	if (camera_info(c))
+		return 1;
+	return ret ? 1 : 0;
 }
 
 /* "1280x720" -> w, h */

@@ -1,4 +1,4 @@
-/* clips, enroll, station, ota, reboot and factory-reset. */
+/* clips, ota, reboot and factory-reset (enroll and station: cmd_delivery.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +101,7 @@ int mt_cmd_clips(struct mt_console *c, int argc, char **argv)
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return clips_show(c, argv[2]);
 	if (strcmp(sub, "upload") == 0 && argc == 3)
-		return mt_console_not_built(c, "clips upload", "delivery", 7);
+		return mt_console_clips_upload(c, argv[2]);
 	mt_console_usage(c, mt_console_cmd_find("clips"));
 	return 1;
 }
@@ -132,24 +132,6 @@ void mt_cmd_clips_complete(struct mt_console *c, int argc, char **argv, mt_conso
 }
 
 /* ---- subsystems still to come ---- */
-
-int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
-{
-	if (argc != 4) {
-		mt_console_usage(c, mt_console_cmd_find("enroll"));
-		return 1;
-	}
-	return mt_console_not_built(c, "enroll", "delivery", 7);
-}
-
-int mt_cmd_station(struct mt_console *c, int argc, char **argv)
-{
-	if (argc != 2 || strcmp(argv[1], "test") != 0) {
-		mt_console_usage(c, mt_console_cmd_find("station"));
-		return 1;
-	}
-	return mt_console_not_built(c, "station test", "delivery", 7);
-}
 
 int mt_cmd_ota(struct mt_console *c, int argc, char **argv)
 {

@@ -68,7 +68,7 @@ static const struct mt_console_cmd cmds[] = {
 	{ "clips", "clips in the spool",
 	  "clips list               name, size and start time of every clip\n"
 	  "clips show NAME          a clip's manifest\n"
-	  "clips upload NAME        send it now (delivery, issue #7)",
+	  "clips upload NAME        queue it: the uploader tries now",
 	  "clips show clip-000001", clips_subs, mt_cmd_clips, mt_cmd_clips_complete },
 	{ "log", "the last lines of the log",
 	  "log [N]                  the last N lines (default 20, at most 128)",
@@ -76,14 +76,16 @@ static const struct mt_console_cmd cmds[] = {
 	{ "selftest", "check camera, storage, clock, key, space and station",
 	  "selftest",
 	  "selftest", NULL, mt_cmd_selftest, NULL },
-	{ "enroll", "enroll this box with the ward station (delivery, issue #7)",
+	{ "enroll", "enroll this box with the ward station",
 	  "enroll URL CODE FINGERPRINT\n"
 	  "  URL: the station, CODE: the one-time code it gave,\n"
-	  "  FINGERPRINT: SHA-256 of the station CA, as the station shows it",
-	  "enroll https://station.local:8443 7KQ2-91XD sha256:AB12...", NULL, mt_cmd_enroll,
+	  "  FINGERPRINT: SHA-256 of the station CA, as the station shows it\n"
+	  "  (64 hex digits, ':' between bytes allowed)",
+	  "enroll https://station.local:8443 K7Q2-9XPM-3HTD 3f0a...(64 hex)", NULL, mt_cmd_enroll,
 	  NULL },
-	{ "station", "check the way to the station step by step (issue #7)",
-	  "station test             DNS, TCP, TLS, certificate, signed request",
+	{ "station", "check the way to the station step by step",
+	  "station test             enrollment, DNS, TCP, TLS, certificate,\n"
+	  "                         then GET /health with the device certificate",
 	  "station test", station_subs, mt_cmd_station, NULL },
 	{ "ota", "firmware updates from the station (issue #9)",
 	  "ota status|check|apply|rollback",

@@ -28,6 +28,7 @@
 #define MT_CONSOLE_ROWS   24
 #define MT_CONSOLE_ARGS   16
 #define MT_CONSOLE_PROMPT "matthan> "
+#define MT_CONSOLE_MODES  32 /* camera modes "camera formats" lists at most */
 /* What the installer types to confirm factory-reset. */
 #define MT_CONSOLE_CONFIRM_WORD "ERASE"
 
@@ -72,6 +73,25 @@ struct mt_console_status {
 	char watchdog[256];
 };
 
+/* Delivery as "status" shows it, filled by the delivery hook. */
+struct mt_console_delivery {
+	bool on;       /* the uploader runs */
+	char why[160]; /* why not, when off */
+	char url[128];
+	bool connected;   /* a connection to the station is open */
+	bool backing_off; /* after a failure, waiting retry_in_us */
+	int64_t retry_in_us;
+	bool sending; /* a clip is on its way */
+	uint64_t sending_seq;
+	uint64_t delivered, bytes, failures;
+	uint64_t last_seq;   /* last clip delivered */
+	int64_t last_age_us; /* since then; -1: none since start */
+	char last_why[120];  /* the last failure; "" when the last try went well */
+};
+
+/* One step of a long network command, said as it ends ("TCP", "ok: ..."). */
+typedef void (*mt_console_say_fn)(void *ctx, const char *step, const char *text);
+
 /* The latest analysis thumbnail and motion map, for "view". */
 struct mt_console_picture {
 	uint64_t seq; /* changes with every new picture */
@@ -95,12 +115,28 @@ struct mt_console_hooks {
 	/* Sets a camera control now (on the capture thread); -ENOSYS when the
 	 * camera has no controls. */
 	int (*camera_control)(void *arg, const char *name, int32_t value);
+	/* The modes the camera offers (hal/capture.h), at most max into out:
+	 * how many it offers, -EAGAIN before it was asked, -ENOSYS when the
+	 * driver cannot list them, -ENODEV when the recorder does not run. */
+	int (*camera_modes)(void *arg, struct mt_capture_mode *out, int max);
 	/* Restarts the camera and recorder on cfg (copied): the clip in
 	 * progress is finished first. */
 	int (*apply)(void *arg, const struct mt_config *cfg);
 	/* Stops the recorder cleanly and ends the program with
 	 * MT_CONSOLE_EXIT_REBOOT (the service manager starts it again). */
 	void (*reboot)(void *arg);
+	/* The uploader's state; -ENOSYS when there is no delivery. */
+	int (*delivery)(void *arg, struct mt_console_delivery *out);
+	/* The uploader tries now (ends a back-off); -ENODEV when it is off. */
+	int (*upload_now)(void *arg);
+	/* The next two take seconds: the console calls them from a helper
+	 * thread ("mt-con-net") while its own thread keeps its heartbeat. */
+	/* Enrolls (net/enroll.h) into the keys folder in force, labelled name;
+	 * then the uploader restarts on url. 0 and id, or an error and why. */
+	int (*enroll)(void *arg, const char *url, const char *code, const char *fingerprint,
+		      const char *name, char *id, size_t id_len, char *why, size_t why_len);
+	/* The way to the station step by step (net/diag.h). */
+	int (*station_test)(void *arg, mt_console_say_fn say, void *ctx);
 };
 
 /* The exit status of matthan after "reboot" or "factory-reset"; the

@@ -58,6 +58,18 @@ struct mt_capture_stats {
 	uint64_t loops;          /* replay: times the footage wrapped around */
 };
 
+/* A mode the camera offers: a format at one size (or a range of sizes) and
+ * its frame rates. */
+#define MT_CAPTURE_MODE_RATES 8
+struct mt_capture_mode {
+	enum mt_pixfmt format;               /* MT_FMT_NONE: a format matthan cannot use */
+	char fourcc[16];                     /* as the camera names it ("MJPG", "YUYV") */
+	uint16_t width, height;              /* the size, or the smallest of a range */
+	uint16_t max_width, max_height;      /* the largest of a range; 0 for one size */
+	uint32_t fps[MT_CAPTURE_MODE_RATES]; /* discrete rates, 0-terminated */
+	uint32_t fps_min, fps_max;           /* a range of rates (fps[0] is 0); 0: unknown */
+};
+
 /* A streaming device that delivers nothing for this long is restarted. */
 #define MT_CAPTURE_STALL_MS 2000
 
@@ -80,6 +92,9 @@ struct mt_capture_ops {
 	int (*get_stats)(struct mt_capture *dev, struct mt_capture_stats *out);
 	/* optional: a camera control by name ("brightness", "power_line_frequency") */
 	int (*set_control)(struct mt_capture *dev, const char *name, int32_t value);
+	/* optional, on an open device: the modes it offers, at most max into
+	 * out; returns how many it offers (more than max: the rest left out) */
+	int (*enum_modes)(struct mt_capture *dev, struct mt_capture_mode *out, int max);
 };
 
 struct mt_capture {
@@ -131,6 +146,12 @@ static inline int mt_capture_get_stats(struct mt_capture *dev, struct mt_capture
 static inline int mt_capture_set_control(struct mt_capture *dev, const char *name, int32_t value)
 {
 	return dev->ops->set_control ? dev->ops->set_control(dev, name, value) : -ENOSYS;
+}
+
+static inline int mt_capture_enum_modes(struct mt_capture *dev, struct mt_capture_mode *out,
+					int max)
+{
+	return dev->ops->enum_modes ? dev->ops->enum_modes(dev, out, max) : -ENOSYS;
 }
 
 #endif

@@ -23,6 +23,9 @@ struct mt_net_ops {
 	int (*close)(struct mt_net *dev, int conn);
 	/* optional: is the link up (cable, Wi-Fi associated, address)? 1, 0 or errno */
 	int (*link_up)(struct mt_net *dev);
+	/* optional: host name to its first address as text ("192.0.2.7"), for
+	 * diagnosis; -ENOENT no such name, -EAGAIN no name server answers */
+	int (*resolve)(struct mt_net *dev, const char *host, char *addr, size_t len);
 };
 
 struct mt_net {
@@ -61,6 +64,11 @@ static inline int mt_net_close(struct mt_net *dev, int conn)
 static inline int mt_net_link_up(struct mt_net *dev)
 {
 	return dev->ops->link_up ? dev->ops->link_up(dev) : -ENOSYS;
+}
+
+static inline int mt_net_resolve(struct mt_net *dev, const char *host, char *addr, size_t len)
+{
+	return dev->ops->resolve ? dev->ops->resolve(dev, host, addr, len) : -ENOSYS;
 }
 
 #endif

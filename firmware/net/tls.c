@@ -53,6 +53,7 @@ struct mt_tls_client {
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_session session;
 	bool have_session, resumed, connected, ssl_ready, verified;
+	uint32_t verify_flags; /* verify_after mode */
 	int conn;
 	struct mt_stream stream;
 	uint8_t *pinned_der;
@@ -330,7 +331,9 @@ int mt_tls_client_new(const struct mt_tls_config *cfg, struct mt_tls_client **ou
 			goto fail;
 		}
 		mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
-		mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+		mbedtls_ssl_conf_authmode(&c->conf, cfg->verify_after ?
+							    MBEDTLS_SSL_VERIFY_OPTIONAL :
+							    MBEDTLS_SSL_VERIFY_REQUIRED);
 	}
 	mbedtls_ssl_conf_verify(&c->conf, on_verify, c);
 	if (cfg->cert_pem) {
@@ -417,6 +420,7 @@ int mt_tls_connect(struct mt_tls_client *c)
 		       map_err(ret) == -EPROTO        ? -EACCES :
 							map_err(ret);
 	}
+	c->verify_flags = mbedtls_ssl_get_verify_result(&c->ssl);
 	if (c->cfg.pin_sha256) {
 		free(c->pinned_der);
 		c->pinned_der = NULL;
@@ -477,6 +481,22 @@ const uint8_t *mt_tls_pinned_ca(const struct mt_tls_client *c, size_t *len)
 {
 	*len = c->pinned_len;
 	return c->pinned_der;
+}
+
+uint32_t mt_tls_verify_flags(const struct mt_tls_client *c)
+{
+	return c->verify_flags;
+}
+
+int mt_tls_peer_sha256(const struct mt_tls_client *c, int i, uint8_t out[32])
+{
+	const mbedtls_x509_crt *p = c->connected ? mbedtls_ssl_get_peer_cert(&c->ssl) : NULL;
+
+	for (; p && i > 0; i--)
+		p = p->next;
+	if (!p || mbedtls_sha256(p->raw.p, p->raw.len, out, 0) != 0)
+		return -ENOENT;
+	return 0;
 }
 
 bool mt_tls_resumed(const struct mt_tls_client *c)

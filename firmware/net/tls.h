@@ -35,6 +35,10 @@ struct mt_tls_config {
 	const uint8_t *cert_pem, *key_pem; /* ours, or NULL for server-only TLS */
 	size_t cert_len, key_len;
 	const uint8_t *pin_sha256; /* 32 bytes: pin mode */
+	/* diagnosis (console "station test"): the handshake completes whatever
+	 * the peer's certificate; mt_tls_verify_flags() tells what was wrong
+	 * with it. Never for data. */
+	bool verify_after;
 	int timeout_ms;            /* each handshake step, read and write */
 	unsigned int max_frag_len; /* 0, or 512/1024/2048/4096: ask for shorter
 				    * records (RFC 6066); does not shrink
@@ -68,6 +72,15 @@ const char *mt_tls_why(const struct mt_tls_client *c);
 /* Pin mode, after a successful connect: the CA certificate that matched, as
  * DER. NULL otherwise. */
 const uint8_t *mt_tls_pinned_ca(const struct mt_tls_client *c, size_t *len);
+
+/* After a connect in verify_after mode: the certificate check's result,
+ * as mbedTLS's MBEDTLS_X509_BADCERT_* flags (dates ignored); 0 = valid for
+ * the host under the station CA. */
+uint32_t mt_tls_verify_flags(const struct mt_tls_client *c);
+
+/* While connected: the SHA-256 of certificate i (0 = the leaf) of the chain
+ * the peer sent. 0, or -ENOENT past its end. */
+int mt_tls_peer_sha256(const struct mt_tls_client *c, int i, uint8_t out[32]);
 
 /* Whether the last handshake resumed a session, and its protocol. */
 bool mt_tls_resumed(const struct mt_tls_client *c);

@@ -478,6 +478,12 @@ static void failed(struct mt_uploader *u, int err)
 	MT_WRN("%s; next try in %" PRId64 " ms", u->stats.last_why, (u->next_try_us - now) / 1000);
 }
 
+void mt_uploader_retry_now(struct mt_uploader *u)
+{
+	u->next_try_us = 0;
+	u->backoff_us = 0;
+}
+
 int mt_uploader_step(struct mt_uploader *u)
 {
 	struct scan s = { .u = u };

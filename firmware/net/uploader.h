@@ -90,6 +90,9 @@ int mt_uploader_open(struct mt_uploader *u, const struct mt_uploader_config *cfg
  * backing off after a failure (stats.last_why says why). */
 int mt_uploader_step(struct mt_uploader *u);
 
+/* Ends a back-off: the next step tries at once (the installer asked). */
+void mt_uploader_retry_now(struct mt_uploader *u);
+
 /* Whether clip seq has a checked receipt in the spool. */
 bool mt_uploader_delivered(struct mt_uploader *u, uint64_t seq);
 

@@ -11,87 +11,21 @@ src="$MT_FOOTAGE/cdnet-highway/input"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" <<'PY'
-import os, re, select, signal, subprocess, sys, termios, time, tty
+exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" "$(dirname "$0")" <<'PY'
+import os, re, signal, sys, time
 
-matthan, src, work, emulator = sys.argv[1:5]
-
-def fail(msg, text=b""):
-    sys.stdout.write("FAIL: %s\n%s\n" % (msg, text.decode(errors="replace")[-3000:]))
-    sys.exit(1)
+matthan, src, work, emulator, here = sys.argv[1:6]
+sys.path.insert(0, here)
+from consolepty import Term, fail, fits_80, start as start_cmd
 
 def start():
-    cmd = (emulator.split() if emulator else []) + [matthan,
+    return start_cmd((emulator.split() if emulator else []) + [matthan,
         "--config", work + "/matthan.conf",
         "--set", "capture.device=" + src, "--set", "capture.loop=true",
-        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    err, end = b"", time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([p.stderr], [], [], 0.2)
-        if r:
-            chunk = os.read(p.stderr.fileno(), 65536)
-            if not chunk:
-                break
-            err += chunk
-            m = re.search(rb"console on pseudo-terminal (\S+)", err)
-            if m:
-                fd = os.open(m.group(1), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-                tty.setraw(fd, termios.TCSANOW)
-                return p, fd
-    p.kill()
-    fail("matthan did not print its console's pty", err)
-
-class Term:
-    def __init__(self, fd):
-        self.fd, self.buf = fd, b""
-    def expect(self, pattern, timeout=10):
-        """Reads until pattern (bytes regex) shows; returns what came so far."""
-        end = time.time() + timeout
-        while True:
-            m = re.search(pattern, self.buf, re.S)
-            if m:
-                got, self.buf = self.buf[:m.end()], self.buf[m.end():]
-                return got
-            left = end - time.time()
-            if left <= 0:
-                fail("no %r on the console" % pattern, self.buf)
-            r, _, _ = select.select([self.fd], [], [], left)
-            if r:
-                try:
-                    self.buf += os.read(self.fd, 65536)
-                except BlockingIOError:
-                    pass
-    def send(self, data):
-        """Writes as a terminal does: reading whatever comes meanwhile."""
-        view, end = memoryview(data), time.time() + 120
-        while view:
-            if time.time() > end:
-                fail("the console does not take input")
-            r, w, _ = select.select([self.fd], [self.fd], [], 1)
-            if r:
-                try:
-                    self.buf = (self.buf + os.read(self.fd, 65536))[-400000:]
-                except BlockingIOError:
-                    pass
-            if w:
-                try:
-                    view = view[os.write(self.fd, view[:1024]):]
-                except BlockingIOError:
-                    pass
-    def run(self, line, timeout=10):
-        self.send(line.encode() + b"\r")
-        # the echo of the line, its output, the next prompt
-        return self.expect(re.escape(line.encode()) + rb"\r\n.*?\r\nmatthan> ", timeout)
+        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"])
 
 def step(name):
     print("console_session:", name, flush=True)
-
-def fits_80(text):
-    plain = re.sub(rb"\x1b\[[0-9;?]*[@-~]", b"", text)
-    for row in re.split(rb"[\r\n]", plain):
-        if len(row.decode(errors="replace")) > 80:
-            fail("a row wider than 80 columns: %r" % row, text)
 
 def frames(status):
     m = re.search(rb"frames     (\d+) captured, (\d+) dropped by the camera", status)
@@ -120,11 +54,25 @@ out = t.run("status")
 fits_80(out)
 n1, _ = frames(out)
 for want in (rb"recorder   running for", rb"camera     replay " + re.escape(src.encode()),
-             rb"mt-console ok \d+ ms", rb"upload     not built yet \(issue #7\)"):
+             rb"mt-console ok \d+ ms",
+             rb"upload     off: no station \(station.url is empty\); \d+ clips waiting",
+             rb"station    none"):
     if not re.search(want, out):
         fail("status lacks %r" % want, out)
 if n1 < 10:
     fail("only %d frames after 1.5 s" % n1, out)
+
+step("camera formats")
+out = t.run("camera formats")
+fits_80(out)
+for want in (rb"camera's   1 mode \(fps; encoded: as record.codec\)",
+             rb"  mjpeg  320x240 +\d+ +as it comes", rb"camera     replay "):
+    if not re.search(want, out):
+        fail("camera formats lacks %r" % want, out)
+# the footage's one mode is the format it plays at (the board's capture.fps)
+rate = re.search(rb"  mjpeg  320x240 +(\d+) ", out).group(1)
+if not re.search(rb"format     mjpeg 320x240 at " + rate + rb" fps", out):
+    fail("camera formats: the mode's rate is not the one played", out)
 
 step("config")
 out = t.run("config get capture.loop")
@@ -156,7 +104,8 @@ step("selftest")
 out = t.run("selftest", timeout=20)
 fits_80(out)
 for want in (rb"camera     ok: \d+ new frames in 1 s", rb"storage    ok: 4096 bytes",
-             rb"clock      ok", rb"station    not built yet", rb"selftest: \d+ passed"):
+             rb"clock      ok", rb"station     FAIL: station.url is empty",
+             rb"station    FAIL: the station is not reachable", rb"selftest: \d+ passed"):
     if not re.search(want, out):
         fail("selftest lacks %r" % want, out)
 

@@ -43,6 +43,12 @@ struct fake_rec {
 	int reboots;
 	struct mt_frame *snap;
 	int snap_ret;
+	struct mt_console_delivery del;
+	int upload_now_ret, upload_nows;
+	int enroll_ret, enrolls;
+	char enroll_code[32], enroll_name[64];
+	int test_ret;
+	int modes_ret; /* 0: the modes below */
 };
 
 static struct fake_rec rec;
@@ -120,6 +126,65 @@ static void fake_reboot(void *arg)
 	rec.reboots++;
 }
 
+/* A camera offering MJPEG at two sizes, YUYV over a range, and GREY. */
+static int fake_camera_modes(void *arg, struct mt_capture_mode *out, int max)
+{
+	static const struct mt_capture_mode modes[] = {
+		{ MT_FMT_MJPEG, "MJPG", 1280, 720, 0, 0, { 30, 15 }, 0, 0 },
+		{ MT_FMT_MJPEG, "MJPG", 640, 480, 0, 0, { 30 }, 0, 0 },
+		{ MT_FMT_YUYV, "YUYV", 160, 120, 1920, 1080, { 0 }, 5, 30 },
+		{ MT_FMT_NONE, "GREY", 320, 240, 0, 0, { 60 }, 0, 0 },
+	};
+
+	if (rec.modes_ret)
+		return rec.modes_ret;
+	for (int i = 0; i < 4 && i < max; i++)
+		out[i] = modes[i];
+	return 4;
+}
+
+static int fake_delivery(void *arg, struct mt_console_delivery *out)
+{
+	*out = rec.del;
+	return 0;
+}
+
+static int fake_upload_now(void *arg)
+{
+	rec.upload_nows++;
+	return rec.upload_now_ret;
+}
+
+static int fake_enroll(void *arg, const char *url, const char *code, const char *fingerprint,
+		       const char *name, char *id, size_t id_len, char *why, size_t why_len)
+{
+	rec.enrolls++;
+	snprintf(rec.enroll_code, sizeof(rec.enroll_code), "%s", code);
+	snprintf(rec.enroll_name, sizeof(rec.enroll_name), "%s", name);
+	if (rec.enroll_ret) {
+		snprintf(why, why_len, "the station answered 403: unknown enrollment code");
+		return rec.enroll_ret;
+	}
+	snprintf(id, id_len, "mt-00112233");
+	return 0;
+}
+
+/* The steps as net/diag.c says them; the last one fails when test_ret. */
+static int fake_station_test(void *arg, mt_console_say_fn say, void *ctx)
+{
+	say(ctx, "station", "https://station.local:8443");
+	say(ctx, "DNS", "ok: station.local is 192.0.2.7");
+	if (rec.test_ret) {
+		say(ctx, "TCP",
+		    "FAIL: connection refused: nothing listens on station.local port "
+		    "8443 (is the station running?)");
+		return rec.test_ret;
+	}
+	say(ctx, "certificate", "ok: signed by the station CA, for station.local");
+	say(ctx, "HTTP", "ok: 200, the station knows this box as mt-00112233");
+	return 0;
+}
+
 /* ---- the console under test ---- */
 
 static struct mt_manual_clock clk;
@@ -145,6 +210,7 @@ static int setup(void **state)
 
 	memset(&rec, 0, sizeof(rec));
 	rec.running = true;
+	snprintf(rec.del.why, sizeof(rec.del.why), "no station (station.url is empty)");
 	dir = mt_test_tmpdir("console");
 	path_in(spool, sizeof(spool), "spool");
 	path_in(keys, sizeof(keys), "keys");
@@ -172,8 +238,13 @@ static int setup(void **state)
 			   .picture = fake_picture,
 			   .snapshot = fake_snapshot,
 			   .camera_control = fake_control,
+			   .camera_modes = fake_camera_modes,
 			   .apply = fake_apply,
-			   .reboot = fake_reboot },
+			   .reboot = fake_reboot,
+			   .delivery = fake_delivery,
+			   .upload_now = fake_upload_now,
+			   .enroll = fake_enroll,
+			   .station_test = fake_station_test },
 	};
 	mt_console_init(&con, &ccfg);
 	mt_console_begin(&con);
@@ -278,6 +349,22 @@ static bool exists(const char *name)
 
 	path_in(path, sizeof(path), name);
 	return access(path, F_OK) == 0;
+}
+
+/* The whole file as text; the caller frees it. */
+static char *read_file(const char *name)
+{
+	char path[400];
+	char *text = calloc(1, 65536);
+	FILE *f;
+
+	path_in(path, sizeof(path), name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(text);
+	fread(text, 1, 65535, f);
+	fclose(f);
+	return text;
 }
 
 /* ---- help, typos, completion ---- */
@@ -398,7 +485,9 @@ static void test_status_shows_the_recorder(void **state)
 	/* the board's spool size (Kconfig), not a number of this test's */
 	snprintf(want, sizeof(want), "spool      0.0 of %d MiB, 0 clips", CONFIG_MT_SPOOL_BYTES);
 	assert_non_null(row(s, want));
-	assert_non_null(row(s, "upload     not built yet (issue #7)"));
+	assert_non_null(
+		row(s, "upload     off: no station (station.url is empty); 0 clips waiting"));
+	assert_non_null(row(s, "station    none"));
 	assert_non_null(row(s, "clock      2026-01-01 00:00:00 UTC, not synced"));
 	rec.running = false;
 	s = typed("status\r");
@@ -534,6 +623,26 @@ static void test_camera_info_formats_set(void **state)
 		 CONFIG_MT_CAPTURE_FORMAT_NAME, CONFIG_MT_CAPTURE_WIDTH, CONFIG_MT_CAPTURE_HEIGHT,
 		 CONFIG_MT_CAPTURE_FPS);
 	assert_non_null(row(s, want));
+	assert_fits_80(s);
+	assert_non_null(row(s, "camera's   4 modes (fps; encoded: as record.codec)"));
+	assert_non_null(
+		row(s, "  MJPG   1280x720               30 15                    as it comes"));
+	assert_non_null(
+		row(s, "  MJPG   640x480                30                       as it comes"));
+	assert_non_null(row(s, "  YUYV   160x120..1920x1080     5..30                    encoded"));
+	assert_non_null(
+		row(s, "  GREY   320x240                60                       not usable"));
+	assert_non_null(row(s, "camera     replay /footage/cdnet-highway/input")); /* and info */
+	rec.modes_ret = -ENOSYS;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   this camera driver cannot list its modes"));
+	rec.modes_ret = -EAGAIN;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   not asked yet (the camera is starting)"));
+	rec.modes_ret = -ENODEV;
+	s = typed("camera formats\r");
+	assert_non_null(row(s, "camera's   the recorder is not running"));
+	rec.modes_ret = 0;
 	typed("camera set 640x480 10 mjpeg\r");
 	assert_int_equal(mt_config_int(mt_console_config(&con), MT_CONFIG_CAPTURE_WIDTH), 640);
 	assert_int_equal(mt_config_int(mt_console_config(&con), MT_CONFIG_CAPTURE_HEIGHT), 480);
@@ -725,8 +834,9 @@ static void test_selftest(void **state)
 	snprintf(want, sizeof(want), "space      ok: spool holds 0.0 of %d MiB (0 %%)",
 		 CONFIG_MT_SPOOL_BYTES);
 	assert_non_null(row(s, want));
-	assert_non_null(row(s, "station    not built yet: delivery, issue #7"));
-	assert_non_null(strstr(s, "selftest: 4 passed, 1 failed, 1 not built yet"));
+	assert_non_null(row(s, "DNS         ok: station.local is 192.0.2.7"));
+	assert_non_null(row(s, "station    ok: reachable, and it knows this box"));
+	assert_non_null(strstr(s, "selftest: 5 passed, 1 failed\r\n"));
 	assert_false(exists("spool/.selftest"));
 	write_file("keys/evidence.key", "0123456789");
 	s = typed("selftest\r");
@@ -734,6 +844,14 @@ static void test_selftest(void **state)
 	rec.running = false;
 	s = typed("selftest\r");
 	assert_non_null(row(s, "camera     FAIL: the recorder is not running"));
+	rec.test_ret = -ECONNREFUSED;
+	s = typed("selftest\r");
+	assert_non_null(row(s, "TCP         FAIL: connection refused: nothing listens on"));
+	assert_non_null(row(s, "station    FAIL: the station is not reachable (the step above"));
+	rec.test_ret = 0;
+	ccfg.hooks.station_test = NULL;
+	s = typed("selftest\r");
+	assert_non_null(row(s, "station    FAIL: this program has no delivery"));
 	/* storage that cannot be written */
 	ccfg.keys_dir = keys;
 	chmod(spool, 0500);
@@ -767,9 +885,169 @@ static void test_clips_list_show(void **state)
 	assert_non_null(strstr(s, "no clip clip-000009"));
 	s = typed("clips show ../keys/x\r");
 	assert_non_null(strstr(s, "give a clip's name"));
-	s = typed("clips upload clip-000001\r");
-	assert_non_null(strstr(s, "clips upload: delivery is not built yet (issue #7)"));
 	s = typed("clips\r");
+	assert_non_null(strstr(s, "usage: clips list"));
+}
+
+/* ---- delivery: status, enroll, station test, clips upload ---- */
+
+static void test_status_shows_delivery(void **state)
+{
+	const char *s;
+
+	write_file("spool/clip-000007.mp4", "0123456789");
+	write_file("spool/clip-000007.json", "{}");
+	write_file("spool/clip-000007.sig", "s");
+	write_file("spool/clip-000007.rcpt", "r");
+	write_file("spool/clip-000008.mp4", "0123456789");
+	write_file("spool/clip-000008.json", "{}");
+	write_file("spool/clip-000008.sig", "s");
+	write_file("spool/clip-000009.mp4", "01234"); /* still being written: not sealed */
+	rec.del = (struct mt_console_delivery){ .on = true,
+						.url = "https://station.local:8443",
+						.connected = true,
+						.delivered = 3,
+						.bytes = 3 * 1048576,
+						.last_seq = 7,
+						.last_age_us = 5000000 };
+	s = typed("status\r");
+	assert_fits_80(s);
+	assert_non_null(row(s, "upload     1 queued, 3 sent (3.0 MiB), last clip-000007 5 s ago"));
+	assert_non_null(row(s, "station    https://station.local:8443, connected"));
+	rec.del.connected = false;
+	rec.del.backing_off = true;
+	rec.del.retry_in_us = 3500000;
+	rec.del.last_age_us = 600000000;
+	snprintf(rec.del.last_why, sizeof(rec.del.last_why),
+		 "clip 8: Connection refused (TCP connect to station.local:8443 failed (-111))");
+	s = typed("status\r");
+	assert_fits_80(s);
+	assert_non_null(
+		row(s, "upload     1 queued, 3 sent (3.0 MiB), last clip-000007 10 min ago"));
+	assert_non_null(
+		row(s, "station    https://station.local:8443, retry in 4 s; last error: clip"));
+	rec.del = (struct mt_console_delivery){ .last_age_us = -1, .on = true, .url = "https://s" };
+	s = typed("status\r");
+	assert_non_null(row(s, "upload     1 queued, none sent since start"));
+	assert_non_null(row(s, "station    https://s, not connected"));
+	rec.del = (struct mt_console_delivery){ .why = "not enrolled (run: matthan enroll URL "
+						       "CODE FINGERPRINT)" };
+	s = typed("status\r");
+	assert_fits_80(s);
+	assert_non_null(row(s, "upload     off: not enrolled (run: matthan enroll URL CODE"));
+	ccfg.hooks.delivery = NULL;
+	s = typed("status\r");
+	assert_non_null(row(s, "upload     unknown (Function not implemented)"));
+}
+
+static void test_enroll_saves_url_and_id_only(void **state)
+{
+	const char *s;
+	char *text;
+
+	write_file("matthan.conf", "device.location = \"Ngo 12, Hang Bac\"\n");
+	typed("config set motion.sensitivity 70\r");
+	rec.enroll_ret = -EACCES;
+	s = typed("enroll https://station.local:8443 BAD-CODE 00ff\r");
+	assert_non_null(strstr(s, "enrolling with https://station.local:8443 ..."));
+	assert_non_null(strstr(s, "enroll: the station answered 403: unknown enrollment code"));
+	assert_int_equal(rec.enrolls, 1);
+	assert_int_equal(rec.applies, 0);
+	text = read_file("matthan.conf");
+	assert_null(strstr(text, "station.url"));
+	free(text);
+
+	rec.enroll_ret = 0;
+	s = typed("enroll https://station.local:8443 K7Q2-9XPM 00ff\r");
+	assert_fits_80(s);
+	assert_string_equal(rec.enroll_code, "K7Q2-9XPM");
+	assert_non_null(strstr(s, "enrolled as mt-00112233 with https://station.local:8443"));
+	assert_non_null(strstr(s, "saved station.url and device.id in "));
+	assert_non_null(strstr(s, "the recorder restarts so new clips name mt-00112233"));
+	text = read_file("matthan.conf");
+	assert_non_null(strstr(text, "station.url = \"https://station.local:8443\""));
+	assert_non_null(strstr(text, "device.id = \"mt-00112233\""));
+	assert_non_null(strstr(text, "device.location = \"Ngo 12, Hang Bac\""));
+	assert_null(strstr(text, "motion.sensitivity = 70")); /* an edit not saved stays so */
+	free(text);
+	/* the recorder restarts on what it ran plus the enrollment */
+	assert_int_equal(rec.applies, 1);
+	assert_string_equal(mt_config_str(&rec.applied, MT_CONFIG_DEVICE_ID), "mt-00112233");
+	assert_int_equal(mt_config_int(&rec.applied, MT_CONFIG_MOTION_SENSITIVITY), 50);
+	s = typed("config show\r");
+	assert_null(strstr(s, "* device.id"));
+
+	/* a file that is not valid is not overwritten */
+	write_file("matthan.conf", "capture.fps = lots\n");
+	s = typed("enroll https://station.local:8443 K7Q2-9XPM 00ff\r");
+	assert_non_null(strstr(s, "could not be saved"));
+	text = read_file("matthan.conf");
+	assert_string_equal(text, "capture.fps = lots\n");
+	free(text);
+
+	s = typed("enroll\r");
+	assert_non_null(strstr(s, "usage: enroll URL CODE FINGERPRINT"));
+	ccfg.hooks.enroll = NULL;
+	s = typed("enroll https://s X 00\r");
+	assert_non_null(strstr(s, "enroll: this program has no delivery"));
+}
+
+static void test_station_test_says_each_step(void **state)
+{
+	const char *s = typed("station test\r");
+
+	assert_fits_80(s);
+	assert_non_null(row(s, "station     https://station.local:8443"));
+	assert_non_null(row(s, "DNS         ok: station.local is 192.0.2.7"));
+	assert_non_null(row(s, "certificate ok: signed by the station CA, for station.local"));
+	assert_non_null(row(s, "HTTP        ok: 200, the station knows this box as mt-00112233"));
+	assert_non_null(row(s, "station test: every step ok"));
+	rec.test_ret = -ECONNREFUSED;
+	s = typed("station test\r");
+	assert_fits_80(s);
+	assert_non_null(row(s,
+			    "TCP         FAIL: connection refused: nothing listens on station.local"
+			    " port 8443"));
+	assert_non_null(row(s, "            (is the station running?)"));
+	assert_non_null(row(s, "station test: FAIL (the step above says why)"));
+	assert_null(strstr(s, "HTTP"));
+	s = typed("station\r");
+	assert_non_null(strstr(s, "usage: station test"));
+	ccfg.hooks.station_test = NULL;
+	s = typed("station test\r");
+	assert_non_null(strstr(s, "station test: this program has no delivery"));
+}
+
+static void test_clips_upload(void **state)
+{
+	const char *s;
+
+	write_file("spool/clip-000001.mp4", "0123456789");
+	write_file("spool/clip-000001.json", "{}");
+	write_file("spool/clip-000001.sig", "s");
+	write_file("spool/clip-000001.rcpt", "r");
+	write_file("spool/clip-000002.mp4", "0123456789");
+	write_file("spool/clip-000002.json", "{}");
+	write_file("spool/clip-000002.sig", "s");
+	write_file("spool/clip-000003.mp4", "01234");
+	s = typed("clips upload clip-000002\r");
+	assert_fits_80(s);
+	assert_non_null(strstr(s, "clip-000002 is queued: the uploader tries now"));
+	assert_int_equal(rec.upload_nows, 1);
+	s = typed("clips upload clip-000001.mp4\r");
+	assert_non_null(strstr(s, "clip-000001 is delivered already (its receipt is kept)"));
+	s = typed("clips upload clip-000003\r");
+	assert_non_null(strstr(s, "clip-000003 is not sealed"));
+	s = typed("clips upload clip-000009\r");
+	assert_non_null(strstr(s, "no clip clip-000009 in the spool"));
+	s = typed("clips upload ../keys/x\r");
+	assert_non_null(strstr(s, "'../keys/x' is not a clip name"));
+	assert_int_equal(rec.upload_nows, 1);
+	rec.upload_now_ret = -ENODEV;
+	snprintf(rec.del.why, sizeof(rec.del.why), "not enrolled");
+	s = typed("clips upload clip-000002\r");
+	assert_non_null(strstr(s, "clips upload: uploads are off: not enrolled"));
+	s = typed("clips upload\r");
 	assert_non_null(strstr(s, "usage: clips list"));
 }
 
@@ -777,16 +1055,8 @@ static void test_clips_list_show(void **state)
 
 static void test_not_built_yet_commands_say_so(void **state)
 {
-	const char *s = typed("enroll https://station:8443 CODE sha256:AB\r");
+	const char *s = typed("ota check\r");
 
-	assert_non_null(strstr(s, "enroll: delivery is not built yet (issue #7)"));
-	s = typed("enroll\r");
-	assert_non_null(strstr(s, "usage: enroll URL CODE FINGERPRINT"));
-	s = typed("station test\r");
-	assert_non_null(strstr(s, "station test: delivery is not built yet (issue #7)"));
-	s = typed("station\r");
-	assert_non_null(strstr(s, "usage: station test"));
-	s = typed("ota check\r");
 	assert_non_null(strstr(s, "ota: the update agent is not built yet (issue #9)"));
 	s = typed("ota upgrade\r");
 	assert_non_null(strstr(s, "usage: ota status|check|apply|rollback"));
@@ -927,6 +1197,10 @@ int main(void)
 		T(test_motion_tune_lines_until_a_key),
 		T(test_selftest),
 		T(test_clips_list_show),
+		T(test_status_shows_delivery),
+		T(test_enroll_saves_url_and_id_only),
+		T(test_station_test_says_each_step),
+		T(test_clips_upload),
 		T(test_not_built_yet_commands_say_so),
 		T(test_reboot_asks_the_app),
 		T(test_factory_reset_needs_the_word_then_erases),

@@ -312,14 +312,26 @@ static void test_avi_frames(void **state)
 	struct mt_capture_stats st;
 	struct mt_frame *f;
 
+	struct mt_capture_mode m[2];
+
 	cfg.device = avi;
 	cfg.realtime = 1; /* cfg.fps is 10; the file's own 25 fps wins */
+	assert_int_equal(mt_capture_enum_modes(&cam.dev, m, 2), -ENODEV); /* not open */
 	assert_int_equal(mt_capture_open(&cam.dev, &cfg), 0);
 	assert_int_equal(mt_capture_get_format(&cam.dev, &fmt), 0);
 	assert_int_equal(fmt.format, MT_FMT_MJPEG);
 	assert_int_equal(fmt.width, 320);
 	assert_int_equal(fmt.height, 240);
 	assert_int_equal(fmt.fps, 25);
+	/* footage offers one mode: its own */
+	assert_int_equal(mt_capture_enum_modes(&cam.dev, m, 2), 1);
+	assert_int_equal(m[0].format, MT_FMT_MJPEG);
+	assert_string_equal(m[0].fourcc, "mjpeg");
+	assert_int_equal(m[0].width, 320);
+	assert_int_equal(m[0].height, 240);
+	assert_int_equal(m[0].fps[0], 25);
+	assert_int_equal(m[0].fps[1], 0);
+	assert_int_equal(mt_capture_enum_modes(&cam.dev, m, 0), 1);
 	assert_int_equal(mt_capture_start(&cam.dev), 0);
 	for (int n = 1; n <= NAVI; n++) {
 		assert_int_equal(mt_capture_dequeue(&cam.dev, 1000, &f), 0);

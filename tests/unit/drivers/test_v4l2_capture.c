@@ -392,6 +392,96 @@ static void none_of_ours(void **state)
 			 -ENODEV);
 }
 
+/* ENUM_FMT, ENUM_FRAMESIZES and ENUM_FRAMEINTERVALS, every mode in order,
+ * a format matthan cannot use named by its fourcc; a short list keeps the
+ * count. */
+static void modes_listed(void **state)
+{
+	static const struct mt_fake_v4l2_format offered[] = {
+		{ .fourcc = V4L2_PIX_FMT_MJPEG,
+		  .sizes = { { 1280, 720 }, { 640, 480 } },
+		  .nsizes = 2,
+		  .fps = { 30, 15, 5 },
+		  .nfps = 3 },
+		{ .fourcc = V4L2_PIX_FMT_YUYV,
+		  .sizes = { { 640, 480 } },
+		  .nsizes = 1,
+		  .fps = { 10 },
+		  .nfps = 1 },
+		{ .fourcc = V4L2_PIX_FMT_GREY,
+		  .sizes = { { 320, 240 } },
+		  .nsizes = 1,
+		  .fps = { 60 },
+		  .nfps = 1 },
+	};
+	struct fix *x = *state;
+	struct mt_capture_mode m[8];
+
+	mt_fake_v4l2_set_formats(&x->fake, offered, 3);
+	assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), -ENODEV); /* not open */
+	assert_int_equal(mt_capture_open(&x->cam.dev, &x->cfg), 0);
+	memset(m, 0xa5, sizeof(m));
+	assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), 4);
+	assert_int_equal(m[0].format, MT_FMT_MJPEG);
+	assert_string_equal(m[0].fourcc, "MJPG");
+	assert_int_equal(m[0].width, 1280);
+	assert_int_equal(m[0].height, 720);
+	assert_int_equal(m[0].max_width, 0);
+	assert_int_equal(m[0].fps[0], 30);
+	assert_int_equal(m[0].fps[1], 15);
+	assert_int_equal(m[0].fps[2], 5);
+	assert_int_equal(m[0].fps[3], 0);
+	assert_int_equal(m[1].width, 640);
+	assert_int_equal(m[1].fps[0], 30);
+	assert_int_equal(m[2].format, MT_FMT_YUYV);
+	assert_string_equal(m[2].fourcc, "YUYV");
+	assert_int_equal(m[2].fps[0], 10);
+	assert_int_equal(m[2].fps[1], 0);
+	assert_int_equal(m[3].format, MT_FMT_NONE);
+	assert_string_equal(m[3].fourcc, "GREY");
+	assert_int_equal(m[3].fps[0], 60);
+	/* room for two: the count is still all of them, nothing written past */
+	memset(m, 0, sizeof(m));
+	assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 2), 4);
+	assert_int_equal(m[1].width, 640);
+	assert_int_equal(m[2].width, 0);
+	/* while streaming too (the console asks a running camera) */
+	assert_int_equal(mt_capture_start(&x->cam.dev), 0);
+	assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), 4);
+	/* a stepwise camera: one mode for the range, its rates as a range */
+	{
+		static const struct mt_fake_v4l2_format ranged[] = {
+			{ .fourcc = V4L2_PIX_FMT_MJPEG,
+			  .sizes = { { 160, 120 }, { 1920, 1080 } },
+			  .nsizes = 2,
+			  .fps = { 30, 5 },
+			  .nfps = 2,
+			  .stepwise = true },
+		};
+
+		mt_capture_close(&x->cam.dev);
+		mt_fake_v4l2_set_formats(&x->fake, ranged, 1);
+		assert_int_equal(mt_capture_open(&x->cam.dev, &x->cfg), 0);
+		memset(m, 0, sizeof(m));
+		assert_int_equal(mt_capture_enum_modes(&x->cam.dev, m, 8), 1);
+		assert_int_equal(m[0].width, 160);
+		assert_int_equal(m[0].height, 120);
+		assert_int_equal(m[0].max_width, 1920);
+		assert_int_equal(m[0].max_height, 1080);
+		assert_int_equal(m[0].fps[0], 0);
+		assert_int_equal(m[0].fps_min, 5);
+		assert_int_equal(m[0].fps_max, 30);
+	}
+	/* a driver without the op: -ENOSYS from the hal's wrapper */
+	{
+		struct mt_capture_ops ops = *x->cam.dev.ops;
+		struct mt_capture bare = { .ops = &ops, .priv = &x->cam };
+
+		ops.enum_modes = NULL;
+		assert_int_equal(mt_capture_enum_modes(&bare, m, 8), -ENOSYS);
+	}
+}
+
 static void nearest_size_and_rate(void **state)
 {
 	struct fix *x = *state;
@@ -758,6 +848,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(h264_keyframes, setup, teardown),
 		cmocka_unit_test_setup_teardown(fallback_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(none_of_ours, setup, teardown),
+		cmocka_unit_test_setup_teardown(modes_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(nearest_size_and_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_non_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_device, setup, teardown),

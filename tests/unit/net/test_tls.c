@@ -2,7 +2,8 @@
  * certificates made by the openssl command line for this run. Checks the
  * verified handshake and an HTTP request over it, a foreign CA, a wrong host
  * name, pin mode (right and wrong fingerprint), mutual TLS with and without
- * our certificate, and session resumption. */
+ * our certificate, session resumption, the station test's verify_after
+ * mode (trusted, foreign CA, wrong name) and the sockets driver's resolve. */
 #define _GNU_SOURCE /* asprintf */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <mbedtls/x509.h>
 
 #include "core/mbedtls_compat.h"
 #include "evidence/drbg.h"
@@ -206,6 +209,55 @@ static void foreign_ca_and_wrong_name(void **state)
 	pem_free(&q);
 }
 
+/* The station test's mode: the handshake completes whatever the
+ * certificate, and the flags and the chain tell what is wrong. */
+static void verify_after(void **state)
+{
+	uint16_t port = free_port();
+	pid_t pid = server(port, "");
+	const char *hosts[] = { "localhost", "localhost", "127.0.0.1" };
+	const char *cas[] = { "ca.pem", "other.pem", "ca.pem" };
+	uint32_t want[] = { 0, MBEDTLS_X509_BADCERT_NOT_TRUSTED, MBEDTLS_X509_BADCERT_CN_MISMATCH };
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		struct pem p = { 0 };
+		struct mt_tls_config c = config(hosts[i], port, &p, cas[i], false);
+		struct mt_tls_client *t;
+		uint8_t h[32], zero[32] = { 0 };
+
+		c.verify_after = true;
+		assert_int_equal(mt_tls_client_new(&c, &t), 0);
+		assert_int_equal(mt_tls_peer_sha256(t, 0, h), -ENOENT); /* not connected */
+		assert_int_equal(mt_tls_connect(t), 0);
+		assert_int_equal(mt_tls_verify_flags(t) & want[i], want[i]);
+		if (!want[i])
+			assert_int_equal(mt_tls_verify_flags(t), 0);
+		assert_int_equal(mt_tls_peer_sha256(t, 0, h), 0); /* the leaf */
+		assert_memory_not_equal(h, zero, sizeof(h));
+		assert_int_equal(mt_tls_peer_sha256(t, 99, h), -ENOENT);
+		mt_tls_client_free(t);
+		pem_free(&p);
+	}
+	stop(pid);
+}
+
+/* The sockets driver's resolve op, for the station test's DNS step. */
+static void resolve(void **state)
+{
+	char addr[64];
+	int ret;
+
+	(void)state;
+	assert_int_equal(mt_net_resolve(&net.dev, "localhost", addr, sizeof(addr)), 0);
+	assert_true(strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0);
+	assert_int_equal(mt_net_resolve(&net.dev, "127.0.0.1", addr, sizeof(addr)), 0);
+	assert_string_equal(addr, "127.0.0.1");
+	/* .invalid never resolves (RFC 2606); without a name server: -EAGAIN */
+	ret = mt_net_resolve(&net.dev, "no-such-station.invalid", addr, sizeof(addr));
+	assert_true(ret == -ENOENT || ret == -EAGAIN);
+}
+
 static void pin_mode(void **state)
 {
 	uint16_t port = free_port();
@@ -373,6 +425,8 @@ int main(void)
 		cmocka_unit_test(resumption),
 		cmocka_unit_test(refused_port),
 		cmocka_unit_test(suites_and_max_frag),
+		cmocka_unit_test(verify_after),
+		cmocka_unit_test(resolve),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, make_pki, drop_pki);
