@@ -98,19 +98,19 @@ void mt_delivery_finish(struct mt_delivery *d, int drain_s)
 	mt_drbg_free(&d->drbg);
 }
 
-int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *config_path,
-		       const char *url, const char *code, const char *fingerprint)
+int mt_delivery_enroll_run(struct mt_board *b, const struct mt_config *cfg, const char *url,
+			   const char *code, const char *fingerprint, char *id, size_t id_len,
+			   char *why, size_t why_len)
 {
 	struct mt_keystore ks;
 	struct mt_drbg drbg;
-	struct mt_config_error err;
-	char id[MT_ENROLL_ID_MAX], why[200];
+	char got[MT_ENROLL_ID_MAX];
 	const char *keys = mt_config_str(cfg, MT_CONFIG_DEVICE_KEYS);
 	int ret;
 
 	if (!b->net) {
-		fprintf(stderr, "matthan: enroll: this board has no network driver\n");
-		return 1;
+		snprintf(why, why_len, "this board has no network driver");
+		return -ENOSYS;
 	}
 	mt_drbg_init(&drbg);
 	mt_keystore_init(&ks);
@@ -120,8 +120,7 @@ int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *co
 		ret = mt_keystore_open(&ks, b->storage, keys, &drbg);
 	}
 	if (ret) {
-		fprintf(stderr, "matthan: enroll: evidence key in %s: %s\n", keys,
-			mt_strerror(ret));
+		snprintf(why, why_len, "evidence key in %s: %s", keys, mt_strerror(ret));
 		goto out;
 	}
 	struct mt_enroll e = { .net = b->net,
@@ -134,10 +133,26 @@ int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *co
 			       .fingerprint = fingerprint,
 			       .name = mt_config_str(cfg, MT_CONFIG_DEVICE_LOCATION) };
 
-	ret = mt_enroll_run(&e, id, why, sizeof(why));
+	ret = mt_enroll_run(&e, got, why, why_len);
+	if (!ret)
+		snprintf(id, id_len, "%s", got);
+out:
+	mt_keystore_free(&ks);
+	mt_drbg_free(&drbg);
+	return ret;
+}
+
+int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *config_path,
+		       const char *url, const char *code, const char *fingerprint)
+{
+	struct mt_config_error err;
+	char id[MT_ENROLL_ID_MAX], why[200];
+	int ret = mt_delivery_enroll_run(b, cfg, url, code, fingerprint, id, sizeof(id), why,
+					 sizeof(why));
+
 	if (ret) {
 		fprintf(stderr, "matthan: enroll: %s\n", why);
-		goto out;
+		return 1;
 	}
 	ret = mt_config_set(cfg, "station.url", url, &err);
 	if (!ret)
@@ -149,8 +164,5 @@ int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *co
 			id, config_path, mt_strerror(ret));
 	else
 		printf("enrolled as %s with %s; saved in %s\n", id, url, config_path);
-out:
-	mt_keystore_free(&ks);
-	mt_drbg_free(&drbg);
 	return ret ? 1 : 0;
 }

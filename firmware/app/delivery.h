@@ -34,6 +34,13 @@ void mt_delivery_start(struct mt_delivery *d, struct mt_board *b, const struct m
  * stops its thread. Safe when it never started. */
 void mt_delivery_finish(struct mt_delivery *d, int drain_s);
 
+/* Enrolls with cfg's keys folder and location, saving nothing but the
+ * keys: 0 and id (id_len bytes), or a negative error and why. The console's
+ * enroll hook and `matthan enroll` share it. */
+int mt_delivery_enroll_run(struct mt_board *b, const struct mt_config *cfg, const char *url,
+			   const char *code, const char *fingerprint, char *id, size_t id_len,
+			   char *why, size_t why_len);
+
 /* `matthan enroll URL CODE FINGERPRINT`: enrolls, then stores station.url
  * and device.id in the configuration file. Exit status for main. */
 int mt_delivery_enroll(struct mt_board *b, struct mt_config *cfg, const char *config_path,

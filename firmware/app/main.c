@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 	open_console(&b, &cfg, &scfg);
 	mt_status_init(&status, b.clock, &pipeline_stop);
 	b.status = &status;
+	status.board = &b;
 	if (b.console) {
 		snprintf(keys_dir, sizeof(keys_dir), "%s",
 			 mt_config_str(&cfg, MT_CONFIG_DEVICE_KEYS));
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 			.hooks = mt_status_hooks(&status),
 			/* a pty is a local terminal: fast enough for colour */
 			.color = strcmp(scfg.device, "pty") == 0,
+			.random = b.random,
 		};
 		mt_console_init(&console, &console_cfg);
 		status.console = mt_console_thread(&console);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/delivery.h"
 #include "app/pipeline.h"
 #include "core/ring.h"
 #include "core/supervisor.h"
@@ -314,6 +315,19 @@ static void hook_reboot(void *arg)
 	atomic_store(st->stop, 1);
 }
 
+static int hook_enroll(void *arg, const struct mt_config *cfg, const char *url, const char *code,
+		       const char *fingerprint, char *id, size_t id_len, char *why, size_t why_len)
+{
+	struct mt_status *st = arg;
+
+	if (!st->board) {
+		snprintf(why, why_len, "no board to enroll with");
+		return -ENOSYS;
+	}
+	return mt_delivery_enroll_run(st->board, cfg, url, code, fingerprint, id, id_len, why,
+				      why_len);
+}
+
 struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 {
 	return (struct mt_console_hooks){
@@ -324,6 +338,7 @@ struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 		.camera_control = hook_control,
 		.apply = hook_apply,
 		.reboot = hook_reboot,
+		.enroll = hook_enroll,
 	};
 }
 

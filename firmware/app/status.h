@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "record/recorder.h"
 
+struct mt_board;
 struct mt_capture;
 struct mt_clock;
 struct mt_motion;
@@ -33,6 +34,7 @@ struct mt_status {
 	struct mt_clock *clock;
 	atomic_int *stop;              /* the pipeline's stop flag (restart, reboot) */
 	struct mt_thread *console;     /* watched by each run's supervisor; may be NULL */
+	struct mt_board *board;        /* for the console's enroll hook; may be NULL */
 	struct mt_console_status s;    /* counters, as the hook returns them */
 	struct mt_console_picture pic; /* latest analysis picture */
 	bool have_pic;

@@ -126,6 +126,10 @@ int mt_cmd_status(struct mt_console *c, int argc, char **argv)
 	mt_console_printf(c, "uptime     %s\n", t);
 	mt_console_printf(c, "firmware   matthan %s, board %s\n", MT_VERSION,
 			  c->cfg->board ? c->cfg->board : "?");
+	mt_console_printf(c, "console    %s; %llu wrong password%s since start\n",
+			  mt_console_has_password(c) ? "password set" : "no password yet (setup)",
+			  (unsigned long long)c->login.fails_total,
+			  c->login.fails_total == 1 ? "" : "s");
 	ret = c->cfg->hooks.status ? c->cfg->hooks.status(c->cfg->hooks.arg, s) : -ENOSYS;
 	if (ret == 0 && s->running)
 		status_recorder(c, s);

@@ -139,7 +139,7 @@ int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
 		mt_console_usage(c, mt_console_cmd_find("enroll"));
 		return 1;
 	}
-	return mt_console_not_built(c, "enroll", "delivery", 7);
+	return mt_console_enroll(c, argv[1], argv[2], argv[3]);
 }
 
 int mt_cmd_station(struct mt_console *c, int argc, char **argv)

@@ -3,7 +3,8 @@
 # installer's terminal would drive it: replaying footage in a loop, run help,
 # status, config get/set/apply, view (the ANSI frame appears, a key leaves),
 # log and selftest, throw garbage at the line, then stop it with SIGTERM; a
-# second run ends with "reboot" and its exit status 75.
+# second run ends with "reboot" and its exit status 75. The box has a console
+# password (made here with Python's PBKDF2): each run starts at its login.
 set -euo pipefail
 matthan=$1
 src="$MT_FOOTAGE/cdnet-highway/input"
@@ -11,87 +12,26 @@ src="$MT_FOOTAGE/cdnet-highway/input"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" <<'PY'
-import os, re, select, signal, subprocess, sys, termios, time, tty
+PYTHONPATH="$(dirname "$0")" exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" <<'PY'
+import hashlib, os, re, signal, sys, time
+from ptyterm import Term, fail, fits_80
+import ptyterm
 
 matthan, src, work, emulator = sys.argv[1:5]
-
-def fail(msg, text=b""):
-    sys.stdout.write("FAIL: %s\n%s\n" % (msg, text.decode(errors="replace")[-3000:]))
-    sys.exit(1)
+PW = "console-session-1"
+salt = os.urandom(16)
+with open(work + "/matthan.conf", "w") as f:
+    f.write("console.password = pbkdf2-sha256$1000$%s$%s\n" % (
+        salt.hex(), hashlib.pbkdf2_hmac("sha256", PW.encode(), salt, 1000).hex()))
 
 def start():
-    cmd = (emulator.split() if emulator else []) + [matthan,
+    return ptyterm.start((emulator.split() if emulator else []) + [matthan,
         "--config", work + "/matthan.conf",
         "--set", "capture.device=" + src, "--set", "capture.loop=true",
-        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    err, end = b"", time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([p.stderr], [], [], 0.2)
-        if r:
-            chunk = os.read(p.stderr.fileno(), 65536)
-            if not chunk:
-                break
-            err += chunk
-            m = re.search(rb"console on pseudo-terminal (\S+)", err)
-            if m:
-                fd = os.open(m.group(1), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-                tty.setraw(fd, termios.TCSANOW)
-                return p, fd
-    p.kill()
-    fail("matthan did not print its console's pty", err)
-
-class Term:
-    def __init__(self, fd):
-        self.fd, self.buf = fd, b""
-    def expect(self, pattern, timeout=10):
-        """Reads until pattern (bytes regex) shows; returns what came so far."""
-        end = time.time() + timeout
-        while True:
-            m = re.search(pattern, self.buf, re.S)
-            if m:
-                got, self.buf = self.buf[:m.end()], self.buf[m.end():]
-                return got
-            left = end - time.time()
-            if left <= 0:
-                fail("no %r on the console" % pattern, self.buf)
-            r, _, _ = select.select([self.fd], [], [], left)
-            if r:
-                try:
-                    self.buf += os.read(self.fd, 65536)
-                except BlockingIOError:
-                    pass
-    def send(self, data):
-        """Writes as a terminal does: reading whatever comes meanwhile."""
-        view, end = memoryview(data), time.time() + 120
-        while view:
-            if time.time() > end:
-                fail("the console does not take input")
-            r, w, _ = select.select([self.fd], [self.fd], [], 1)
-            if r:
-                try:
-                    self.buf = (self.buf + os.read(self.fd, 65536))[-400000:]
-                except BlockingIOError:
-                    pass
-            if w:
-                try:
-                    view = view[os.write(self.fd, view[:1024]):]
-                except BlockingIOError:
-                    pass
-    def run(self, line, timeout=10):
-        self.send(line.encode() + b"\r")
-        # the echo of the line, its output, the next prompt
-        return self.expect(re.escape(line.encode()) + rb"\r\n.*?\r\nmatthan> ", timeout)
+        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"], 20)
 
 def step(name):
     print("console_session:", name, flush=True)
-
-def fits_80(text):
-    plain = re.sub(rb"\x1b\[[0-9;?]*[@-~]", b"", text)
-    for row in re.split(rb"[\r\n]", plain):
-        if len(row.decode(errors="replace")) > 80:
-            fail("a row wider than 80 columns: %r" % row, text)
 
 def frames(status):
     m = re.search(rb"frames     (\d+) captured, (\d+) dropped by the camera", status)
@@ -99,10 +39,15 @@ def frames(status):
         fail("status shows no frame counts", status)
     return int(m.group(1)), int(m.group(2))
 
+def log_in(t):
+    t.send(b"\r")  # the banner may have gone out before the pty was opened
+    t.expect(rb"password: ")
+    t.send(PW.encode() + b"\r")
+    t.expect(rb"matthan> ")
+
 p, fd = start()
 t = Term(fd)
-t.send(b"\r")  # the banner may have gone out before the pty was opened
-t.expect(rb"matthan> ")
+log_in(t)
 
 step("help")
 out = t.run("help")
@@ -204,8 +149,7 @@ step("reboot")
 # reboot: the clip is finished and the program ends with status 75
 p, fd = start()
 t = Term(fd)
-t.send(b"\r")  # the banner may have gone out before the pty was opened
-t.expect(rb"matthan> ")
+log_in(t)
 t.send(b"reboot\r")
 t.expect(rb"finishing the clip in progress and restarting")
 stdout, stderr = p.communicate(timeout=30)
