@@ -211,7 +211,7 @@ static int step_password(struct mt_console *c)
 
 static int step_location(struct mt_console *c)
 {
-	char prompt[MT_CONFIG_STR_MAX + 32], text[MT_LINEEDIT_MAX + 1];
+	char text[MT_LINEEDIT_MAX + 1];
 	const char *now = mt_config_str(&c->work, MT_CONFIG_DEVICE_LOCATION);
 
 	head(c, 2, "Location label",
@@ -222,8 +222,10 @@ static int step_location(struct mt_console *c)
 		char why[300];
 		int ret;
 
-		snprintf(prompt, sizeof(prompt), "location [%.40s]: ", now);
-		ret = ask(c, prompt, text, sizeof(text));
+		/* the editor's prompt is short: the value goes on its own row */
+		if (*now)
+			mt_console_printf(c, "now: %s (Enter keeps it)\n", now);
+		ret = ask(c, "location: ", text, sizeof(text));
 		if (ret)
 			return ret;
 		if (!*text && *now)
@@ -406,7 +408,7 @@ int mt_console_enroll(struct mt_console *c, const char *url, const char *code, c
 
 static int step_station(struct mt_console *c)
 {
-	char url[MT_CONFIG_STR_MAX + 1], code[64], fp[160], prompt[96];
+	char url[MT_CONFIG_STR_MAX + 1], code[64], fp[160];
 
 	head(c, 5, "Station enrollment",
 	     "The station's address, a one-time code and its CA's SHA-256 fingerprint "
@@ -417,8 +419,9 @@ static int step_station(struct mt_console *c)
 		char text[MT_LINEEDIT_MAX + 1];
 		int ret;
 
-		snprintf(prompt, sizeof(prompt), "station URL [%.50s]: ", url);
-		ret = ask(c, prompt, text, sizeof(text));
+		if (*url)
+			mt_console_printf(c, "now: %.70s (Enter keeps it)\n", url);
+		ret = ask(c, "station URL: ", text, sizeof(text));
 		if (ret)
 			return ret;
 		if (*text)
@@ -508,7 +511,7 @@ int mt_cmd_setup(struct mt_console *c, int argc, char **argv)
 	}
 	mt_console_printf(c,
 			  "setup: %s at step %d of %d. At each question Enter keeps\n"
-			  "what [brackets] show, s skips the step, q or Ctrl-C leaves;\n"
+			  "what is there now, s skips the step, q or Ctrl-C leaves;\n"
 			  "setup later goes on from the first step not done.\n",
 			  first ? "going on" : "first setup", all ? 1 : first + 1, STEPS);
 	for (int n = all ? 0 : first; n < STEPS; n++) {

@@ -1146,6 +1146,7 @@ static void test_setup_leaves_and_resumes(void **state)
 	assert_non_null(strstr(s, "[2/6] Location label"));
 	assert_non_null(strstr(s, "setup left at step 2"));
 	assert_null(strstr(s, "[1/6]"));
+	assert_non_null(strstr(s, "now: Nha so 12, duong 3 (Enter keeps it)\r\nlocation: "));
 }
 
 static void test_setup_answers_that_are_refused(void **state)
