@@ -64,6 +64,14 @@ class Term:
             if r:
                 self._read()
 
+    def poll(self, seconds):
+        """Reads whatever comes for that long (into buf)."""
+        end = time.time() + seconds
+        while time.time() < end:
+            r, _, _ = select.select([self.fd], [], [], max(0, end - time.time()))
+            if r:
+                self._read()
+
     def send(self, data):
         """Writes as a terminal does: reading whatever comes meanwhile."""
         if isinstance(data, str):
