@@ -170,6 +170,27 @@ out = t.run("log 100")
 if b"wrong password (1 in a row" not in out or PW.encode() in out:
     fail("log", out)
 
+step("passwd: the old one first, then the new one twice")
+PW2 = "second-pass 7"
+t.send("passwd\r")
+t.answer("old password: ", PW)
+t.answer("new password: ", "short")
+t.expect(rb"too short: at least 8 characters")
+t.answer("new password: ", PW2)
+t.answer("again: ", PW2)
+t.expect(rb"password set \(PBKDF2-SHA256, \d+ rounds\) and saved\r\nmatthan> ")
+m = re.fullmatch(r"pbkdf2-sha256\$(\d+)\$([0-9a-f]{32})\$([0-9a-f]{64})",
+                 conf_value("console.password") or "")
+if not m or hashlib.pbkdf2_hmac("sha256", PW2.encode(), bytes.fromhex(m.group(2)),
+                                int(m.group(1))).hex() != m.group(3):
+    fail("passwd did not store the new password's hash")
+if PW2.encode() in t.all:
+    fail("passwd echoed the password", t.all)
+PW = PW2
+out = t.run("enroll https://localhost:1 CODE 00")
+if not re.search(rb"enroll: .*fingerprint", out):
+    fail("enroll with a bad fingerprint", out)
+
 step("the station lists the box")
 devs = json.loads(subprocess.check_output([station, "devices", "--data", work + "/station",
                                            "--json"]))
