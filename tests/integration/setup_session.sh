@@ -15,24 +15,11 @@ set -euo pipefail
 matthan=$1 station=$2
 src="${MT_FOOTAGE:?MT_FOOTAGE is not set (ctest sets it)}/cdnet-highway/input"
 [ -d "$src" ] || { echo "setup_session: FAIL: no footage at $src"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=delivery/local_station.sh
+. "$(dirname "$0")/delivery/local_station.sh"
 work=$(mktemp -d)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-fp=$("$station" init --data "$work/station" | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
-[ ${#fp} -eq 64 ] || { echo "setup_session: FAIL: no CA fingerprint from mt-station init"; exit 1; }
-"$station" serve --data "$work/station" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 100); do
-	grep -q "listening on" "$work/serve.out" 2>/dev/null && break
-	sleep 0.1
-done
-url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/serve.out")"
+trap local_station_cleanup EXIT
+local_station "$station" "$work"
 code=$("$station" enroll-code --data "$work/station" --device-name setup | tail -1)
 # the box as it comes: its folders, no password, not enrolled
 printf 'device.keys = "%s/keys"\nspool.path = "%s/spool"\n' "$work" "$work" >"$work/matthan.conf"
