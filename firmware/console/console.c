@@ -469,6 +469,7 @@ int mt_console_poll(struct mt_console *c, int timeout_ms)
 
 	if (ret)
 		return ret;
+	mt_console_login_idle(c);
 	while (c->npending && !c->exit_requested) {
 		if (mt_console_locked(c)) {
 			if (mt_console_login_feed(c, pop(c))) {

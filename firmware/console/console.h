@@ -136,6 +136,7 @@ struct mt_console_login {
 	unsigned fails;       /* failed attempts in a row */
 	uint64_t fails_total; /* since start, for status */
 	int64_t retry_at_us;  /* no attempt before this: the growing delay */
+	int64_t input_us;     /* the last key typed while logged in */
 	char pw[72];          /* typed so far, never echoed; wiped after use */
 	size_t npw;
 };

@@ -7,6 +7,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "autoconf.h"
 #include "console/cmd.h"
 #include "console/login.h"
 #include "console/password.h"
@@ -137,6 +138,27 @@ int mt_console_login_feed(struct mt_console *c, uint8_t b)
 	l->fails = 0;
 	l->authed = true;
 	MT_INF("logged in");
+	return 1;
+}
+
+int mt_console_login_idle(struct mt_console *c)
+{
+	const int64_t idle_us = (int64_t)CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS * 1000000;
+	struct mt_console_login *l = &c->login;
+	int64_t now = mt_clock_mono_us(c->cfg->clock);
+
+	if (c->npending || !l->authed) { /* the idle time counts from the last key */
+		l->input_us = now;
+		return 0;
+	}
+	if (!idle_us || !mt_console_has_password(c) || now - l->input_us < idle_us)
+		return 0;
+	l->authed = false;
+	l->prompted = false;
+	MT_INF("logged out after %d s without input", CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS);
+	mt_console_printf(c, "\nlogged out after %d s without input\n",
+			  CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS);
+	mt_console_login_tick(c);
 	return 1;
 }
 

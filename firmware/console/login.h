@@ -22,6 +22,10 @@ void mt_console_login_tick(struct mt_console *c);
  * console is unlocked), else 0. Nothing is echoed. */
 int mt_console_login_feed(struct mt_console *c, uint8_t b);
 
+/* Each pass of the thread: logs out after CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS
+ * without input (then 1, and the password is asked again), else 0. */
+int mt_console_login_idle(struct mt_console *c);
+
 /* Counts a wrong password (log, status) and starts its delay. */
 void mt_console_login_failed(struct mt_console *c);
 

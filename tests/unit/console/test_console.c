@@ -1001,6 +1001,32 @@ static void test_delay_grows_to_30_s_and_garbage_cannot_log_in(void **state)
 	assert_false(exists("matthan.conf"));
 }
 
+static void test_idle_console_logs_out(void **state)
+{
+	const int64_t idle = (int64_t)CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS * 1000000;
+	const char *s;
+
+	typed("sta"); /* a key typed: the idle time starts again */
+	mt_manual_clock_advance(&clk, idle - 1000000);
+	s = typed("tus\r");
+	assert_non_null(strstr(s, "uptime"));
+	mt_manual_clock_advance(&clk, idle - 1000000);
+	assert_int_equal(mt_console_poll(&con, 0), 0);
+	assert_false(mt_console_locked(&con));
+	mt_manual_clock_advance(&clk, 1000000);
+	assert_int_equal(mt_console_poll(&con, 0), 0);
+	s = typed("");
+	assert_non_null(strstr(s, "logged out after"));
+	assert_non_null(strstr(s, "password: "));
+	assert_true(mt_console_locked(&con));
+	s = typed("status\r"); /* a wrong password now */
+	assert_null(strstr(s, "uptime"));
+	mt_manual_clock_advance(&clk, 1000000);
+	log_in(PASSWORD);
+	s = typed("log 3\r");
+	assert_non_null(strstr(s, "logged out after"));
+}
+
 static void test_passwd_needs_the_old_one(void **state)
 {
 	struct mt_config f;
@@ -1327,6 +1353,7 @@ int main(void)
 		T(test_thread_runs_and_stops),
 		T(test_login_hides_input_and_delays_failures),
 		T(test_delay_grows_to_30_s_and_garbage_cannot_log_in),
+		T(test_idle_console_logs_out),
 		T(test_passwd_needs_the_old_one),
 		T(test_config_never_shows_the_password),
 #undef T
