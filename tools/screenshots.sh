@@ -49,6 +49,9 @@ code=$("$station" enroll-code --data "$work/station" --device-name screenshots |
 conf=$work/matthan.conf
 printf 'device.keys = "%s/keys"\nspool.path = "%s/spool"\ndevice.location = "Hang Bac 12, Hoan Kiem"\n' \
 	"$work" "$work" >"$conf"
+# a console password, as setup would store it (there is no default one)
+pw=screenshots-1
+/usr/bin/python3 -c 'import hashlib, os, sys; s = os.urandom(16); print("console.password = pbkdf2-sha256$1000$%s$%s" % (s.hex(), hashlib.pbkdf2_hmac("sha256", sys.argv[1].encode(), s, 1000).hex()))' "$pw" >>"$conf"
 "$matthan" --config "$conf" enroll "$url" "$code" "$fp" >"$work/enroll.out" 2>&1 ||
 	{ echo "screenshots: enroll failed" >&2; cat "$work/enroll.out" >&2; exit 1; }
 
@@ -77,6 +80,8 @@ shot() { # NAME: the pane as it is, with its colours, and as a PNG
 mkdir -p "$out"
 sleep 1
 keys Enter
+sleep 1
+keys "$pw" Enter
 sleep 20 # the scene learnt, a few events recorded and uploaded
 keys C-l status Enter
 sleep 2

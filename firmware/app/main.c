@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 			.hooks = mt_status_hooks(&status),
 			/* a pty is a local terminal: fast enough for colour */
 			.color = strcmp(scfg.device, "pty") == 0,
+			.random = b.random,
 		};
 		mt_console_init(&console, &console_cfg);
 		status.console = mt_console_thread(&console);

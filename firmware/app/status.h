@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "record/recorder.h"
 
+struct mt_board;
 struct mt_capture;
 struct mt_clock;
 struct mt_delivery;

@@ -4,6 +4,7 @@
 #ifndef MT_CONSOLE_CMD_H
 #define MT_CONSOLE_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "console/console.h"
@@ -76,6 +77,14 @@ int mt_cmd_enroll(struct mt_console *c, int argc, char **argv);
 int mt_cmd_station(struct mt_console *c, int argc, char **argv);
 int mt_cmd_ota(struct mt_console *c, int argc, char **argv);
 int mt_cmd_reboot(struct mt_console *c, int argc, char **argv);
+int mt_cmd_setup(struct mt_console *c, int argc, char **argv);
+int mt_cmd_passwd(struct mt_console *c, int argc, char **argv);
+
+/* Enrolls through the enroll hook (on a helper thread, beating meanwhile),
+ * then sets, applies and saves station.url and device.id. 0, or 1 after
+ * saying why (cmd_setup.c). */
+int mt_console_enroll(struct mt_console *c, const char *url, const char *code, const char *fp);
+bool mt_console_enrolled(const struct mt_console *c);
 int mt_cmd_factory_reset(struct mt_console *c, int argc, char **argv);
 
 void mt_cmd_config_complete(struct mt_console *c, int argc, char **argv, mt_console_candidate_fn fn,

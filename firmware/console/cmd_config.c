@@ -88,7 +88,10 @@ static void print_value(struct mt_console *c, const struct mt_config *cfg, enum 
 {
 	char v[MT_CONFIG_STR_MAX + 3];
 
-	mt_config_value_format(cfg, k, v, sizeof(v));
+	if (mt_config_schema(k)->secret) /* never shown, not even hashed */
+		snprintf(v, sizeof(v), "%s", mt_config_str(cfg, k)[0] ? "(set)" : "(not set)");
+	else
+		mt_config_value_format(cfg, k, v, sizeof(v));
 	mt_console_printf(c, "%s = %s%s\n", mt_config_schema(k)->name, v, mark);
 }
 
@@ -114,6 +117,10 @@ int mt_console_set_key(struct mt_console *c, const char *key, const char *text)
 
 	if (k < 0)
 		return MT_ECONFIG;
+	if (mt_config_schema((enum mt_config_key)k)->secret) {
+		mt_console_printf(c, "config set: %s is changed with passwd\n", key);
+		return MT_ECONFIG;
+	}
 	/* The store wants "" written out for an empty string; typed, an empty
 	 * value (a mask's last area deleted) means just that. */
 	if (!*text && mt_config_schema((enum mt_config_key)k)->type == MT_CONFIG_T_STR)
@@ -208,6 +215,8 @@ static int config_reset(struct mt_console *c, const char *name)
 
 	mt_config_init(&defaults);
 	if (strcmp(name, "all") == 0) {
+		/* the password stays: no console is left without one */
+		defaults.v[MT_CONFIG_CONSOLE_PASSWORD] = c->work.v[MT_CONFIG_CONSOLE_PASSWORD];
 		c->work = defaults;
 		apply_now(c, MT_CONFIG_LOG_LEVEL);
 		mt_console_printf(c, "every key is back to its default (not saved, not applied)\n"
@@ -218,6 +227,10 @@ static int config_reset(struct mt_console *c, const char *name)
 	k = find_key(c, "config reset", name);
 	if (k < 0)
 		return 1;
+	if (mt_config_schema((enum mt_config_key)k)->secret) {
+		mt_console_printf(c, "config reset: %s is changed with passwd\n", name);
+		return 1;
+	}
 	c->work.v[k] = defaults.v[k];
 	print_value(c, &c->work, (enum mt_config_key)k, " (the default)");
 	if (same_value(&c->work, &c->running, (enum mt_config_key)k))

@@ -126,6 +126,10 @@ int mt_cmd_status(struct mt_console *c, int argc, char **argv)
 	mt_console_printf(c, "uptime     %s\n", t);
 	mt_console_printf(c, "firmware   matthan %s, board %s\n", MT_VERSION,
 			  c->cfg->board ? c->cfg->board : "?");
+	mt_console_printf(c, "console    %s; %llu wrong password%s since start\n",
+			  mt_console_has_password(c) ? "password set" : "no password yet (setup)",
+			  (unsigned long long)c->login.fails_total,
+			  c->login.fails_total == 1 ? "" : "s");
 	ret = c->cfg->hooks.status ? c->cfg->hooks.status(c->cfg->hooks.arg, s) : -ENOSYS;
 	if (ret == 0 && s->running)
 		status_recorder(c, s);
@@ -216,11 +220,15 @@ static void wait_ms(struct mt_console *c, int ms)
 	}
 }
 
+/* Frames counted over 1 s; a recorder that restarts meanwhile (an applied
+ * configuration, an enrollment) counts from 0 again: its first frames are
+ * waited for, up to 3 s in all. */
 static void test_camera(struct mt_console *c, struct tally *t)
 {
 	struct mt_console_status *a = calloc(2, sizeof(*a));
+	uint64_t base = 0;
 	char d[96];
-	int ret;
+	int ret, ms = 0;
 
 	if (!a || !c->cfg->hooks.status) {
 		result(c, t, "camera", 0, ": %s", "no recorder to ask");
@@ -228,18 +236,26 @@ static void test_camera(struct mt_console *c, struct tally *t)
 		return;
 	}
 	ret = c->cfg->hooks.status(c->cfg->hooks.arg, &a[0]);
-	if (ret == 0 && a[0].running) {
-		wait_ms(c, 1000);
+	base = a[0].stats.frames;
+	while (ret == 0 && a[0].running && ms < 3000) {
+		wait_ms(c, 250);
+		ms += 250;
 		ret = c->cfg->hooks.status(c->cfg->hooks.arg, &a[1]);
+		if (ret || !a[1].running)
+			continue;
+		if (a[1].stats.frames < base) /* restarted: count again */
+			base = a[1].stats.frames;
+		else if (a[1].stats.frames > base && ms >= 1000)
+			break;
 	}
 	if (ret || !a[0].running || !a[1].running) {
 		result(c, t, "camera", 0, ": %s", "the recorder is not running");
-	} else if (a[1].stats.frames > a[0].stats.frames) {
-		snprintf(d, sizeof(d), "%llu new frames in 1 s",
-			 (unsigned long long)(a[1].stats.frames - a[0].stats.frames));
+	} else if (a[1].stats.frames > base) {
+		snprintf(d, sizeof(d), "%llu new frames in %.2g s",
+			 (unsigned long long)(a[1].stats.frames - base), ms / 1000.0);
 		result(c, t, "camera", 1, ": %s", d);
 	} else {
-		result(c, t, "camera", 0, ": %s", "no new frame in 1 s");
+		result(c, t, "camera", 0, ": %s", "no new frame in 3 s");
 	}
 	free(a);
 }

@@ -13,6 +13,7 @@ static const char *const zone_subs[] = { "add", "list", "del", "set", NULL };
 static const char *const motion_subs[] = { "tune", NULL };
 static const char *const clips_subs[] = { "list", "show", "upload", NULL };
 static const char *const station_subs[] = { "test", NULL };
+static const char *const setup_subs[] = { "again", NULL };
 static const char *const ota_subs[] = { "status", "check", "apply", "rollback", NULL };
 
 static void complete_help(struct mt_console *c, int argc, char **argv, mt_console_candidate_fn fn,
@@ -26,6 +27,10 @@ static const struct mt_console_cmd cmds[] = {
 	{ "status", "uptime, camera, motion, recording, spool, link, watchdog",
 	  "status",
 	  "status", NULL, mt_cmd_status, NULL },
+	{ "setup", "first setup: password, place, camera, masks, station, test",
+	  "setup                    go on from the first step not done\n"
+	  "setup again              go through every step once more",
+	  "setup", setup_subs, mt_cmd_setup, NULL },
 	{ "config", "show, change and save the runtime configuration",
 	  "config show              every key (* = edited, not applied yet)\n"
 	  "config get KEY           one key, its default, range and meaning\n"
@@ -90,6 +95,9 @@ static const struct mt_console_cmd cmds[] = {
 	{ "ota", "firmware updates from the station (issue #9)",
 	  "ota status|check|apply|rollback",
 	  "ota check", ota_subs, mt_cmd_ota, NULL },
+	{ "passwd", "change the console password (asks the old one)",
+	  "passwd",
+	  "passwd", NULL, mt_cmd_passwd, NULL },
 	{ "reboot", "finish the clip, stop the recorder and start again",
 	  "reboot",
 	  "reboot", NULL, mt_cmd_reboot, NULL },

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "console/cmd.h"
+#include "console/login.h"
 #include "core/errors.h"
 #include "core/log.h"
 #include "hal/clock.h"
@@ -313,7 +314,8 @@ void mt_console_exec(struct mt_console *c, const char *line)
 		return;
 	cmd = mt_console_cmd_find(argv[0]);
 	if (cmd) {
-		cmd->run(c, argc, argv);
+		if (mt_console_login_allows(c, cmd->name))
+			cmd->run(c, argc, argv);
 		return;
 	}
 	near = mt_console_cmd_suggest(argv[0]);
@@ -439,6 +441,11 @@ void mt_console_begin(struct mt_console *c)
 {
 	mt_console_printf(c, "\nmatthan %s console on board %s. Type help for the commands.\n",
 			  MT_VERSION, c->cfg->board ? c->cfg->board : "?");
+	if (mt_console_locked(c)) {
+		mt_console_login_tick(c);
+		return;
+	}
+	mt_console_login_banner(c);
 	mt_lineedit_start(&c->ed, MT_CONSOLE_PROMPT);
 	send_editor(c);
 }
@@ -462,7 +469,15 @@ int mt_console_poll(struct mt_console *c, int timeout_ms)
 
 	if (ret)
 		return ret;
+	mt_console_login_idle(c);
 	while (c->npending && !c->exit_requested) {
+		if (mt_console_locked(c)) {
+			if (mt_console_login_feed(c, pop(c))) {
+				mt_lineedit_start(&c->ed, MT_CONSOLE_PROMPT);
+				send_editor(c);
+			}
+			continue;
+		}
 		switch (mt_lineedit_feed(&c->ed, pop(c))) {
 		case MT_LINEEDIT_LINE:
 			on_line(c);
@@ -479,6 +494,8 @@ int mt_console_poll(struct mt_console *c, int timeout_ms)
 		}
 		send_editor(c);
 	}
+	if (mt_console_locked(c))
+		mt_console_login_tick(c);
 	mt_console_flush(c);
 	return 0;
 }

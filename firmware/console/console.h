@@ -33,6 +33,7 @@
 #define MT_CONSOLE_CONFIRM_WORD "ERASE"
 
 struct mt_clock;
+struct mt_random;
 struct mt_serial;
 struct mt_storage;
 
@@ -153,7 +154,21 @@ struct mt_console_config {
 	const char *board;               /* board name for status */
 	struct mt_logring *log;          /* the log ring of "log"; may be NULL */
 	struct mt_console_hooks hooks;
-	bool color; /* "view" in ANSI 256 colours by default (else ASCII shades) */
+	bool color;               /* "view" in ANSI 256 colours by default (else ASCII shades) */
+	struct mt_random *random; /* salts of the console password; must outlive the console */
+	uint32_t pbkdf2_iter;     /* for a new password; 0: Kconfig's */
+};
+
+/* The console password's state (console/login.c). */
+struct mt_console_login {
+	bool authed;          /* logged in since the password was asked */
+	bool prompted;        /* "password: " is on the screen */
+	unsigned fails;       /* failed attempts in a row */
+	uint64_t fails_total; /* since start, for status */
+	int64_t retry_at_us;  /* no attempt before this: the growing delay */
+	int64_t input_us;     /* the last key typed while logged in */
+	char pw[72];          /* typed so far, never echoed; wiped after use */
+	size_t npw;
 };
 
 struct mt_console {
@@ -175,6 +190,7 @@ struct mt_console {
 	bool exit_requested; /* reboot or factory-reset: the program ends */
 	char pending[64];    /* bytes typed during a command, not yet edited */
 	size_t npending;
+	struct mt_console_login login;
 };
 
 /* cfg must outlive c. Prints nothing yet. Cannot fail. */
@@ -227,6 +243,23 @@ void mt_console_wrap(struct mt_console *c, const char *label, unsigned indent, c
 /* Waits up to timeout_ms for one byte typed (beating the heartbeat);
  * 1 and *b, 0 on timeout, or a negative error. */
 int mt_console_getc(struct mt_console *c, int timeout_ms, uint8_t *b);
+
+/* ---- the console password (console/login.c) ---- */
+
+/* A password is set (console.password is not empty). */
+bool mt_console_has_password(const struct mt_console *c);
+
+/* The console waits for the password: nothing else is read. */
+static inline bool mt_console_locked(const struct mt_console *c)
+{
+	return mt_console_has_password(c) && !c->login.authed;
+}
+
+/* Reads a line without echoing it (a password), prompt first: 0 and the
+ * line, -ECANCELED on Ctrl-C, -ETIMEDOUT, -E2BIG (longer than len - 1),
+ * or the serial line's error. */
+int mt_console_read_secret(struct mt_console *c, const char *prompt, int timeout_ms, char *buf,
+			   size_t len);
 
 /* Reads a line with the editor, prompt first (for confirmations). 0 and
  * the line in buf (len bytes), -ECANCELED on Ctrl-C, -ETIMEDOUT after

@@ -421,8 +421,8 @@ static int parse_line(struct parse *ps, int line, const char *s, size_t n)
 	vlen = n - (size_t)(val - s);
 	mt_text_trim(&val, &vlen);
 	bad = value_parse(k, val, vlen, &ps->tmp.v[k], ps->why);
-	if (bad)
-		return err_set(ps->err, line, key, val, vlen, "%s", bad);
+	if (bad) /* a secret is not echoed, even a wrong one */
+		return err_set(ps->err, line, key, sch(k)->secret ? NULL : val, vlen, "%s", bad);
 	ps->first_line[k] = line;
 	return 0;
 }
@@ -514,8 +514,8 @@ int mt_config_set(struct mt_config *c, const char *key, const char *text,
 		c->v[k] = v;
 		return 0;
 	}
-	/* Bytes that are not text are not echoed back to the console. */
-	if (mt_text_valid(text, n) != n)
+	/* Bytes that are not text, and secrets, are not echoed back. */
+	if (mt_text_valid(text, n) != n || sch(k)->secret)
 		return err_set(err, 0, key, NULL, 0, "%s", bad);
 	return err_set(err, 0, key, text, n, "%s", bad);
 }

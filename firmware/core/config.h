@@ -48,6 +48,8 @@ enum mt_config_key {
 	MT_CONFIG_MOTION_ZONE4,
 	MT_CONFIG_CONSOLE_DEVICE,
 	MT_CONFIG_CONSOLE_BAUD,
+	MT_CONFIG_CONSOLE_PASSWORD,
+	MT_CONFIG_SETUP_DONE,
 	MT_CONFIG_SPOOL_PATH,
 	MT_CONFIG_SPOOL_MIB,
 	MT_CONFIG_SPOOL_EVICT_UNSENT,
@@ -79,6 +81,8 @@ struct mt_config_schema {
 	const char *help;
 	/* STR: optional check of the value's syntax; NULL or why not */
 	const char *(*check)(const char *value, char *why, size_t len);
+	/* STR: never shown ("config show" says "(set)") nor put in an error */
+	bool secret;
 };
 
 #define MT_CONFIG_STR_MAX  255

@@ -8,6 +8,7 @@
 
 #include "autoconf.h"
 #include "core/controls.h"
+#include "core/password_format.h"
 
 static const char *const format_words[] = { "mjpeg", "yuyv", "nv12", "h264", NULL };
 /* The values of V4L2's power line menu: 0 off, 1 50 Hz, 2 60 Hz, 3 auto. */
@@ -22,6 +23,14 @@ static const char *check_controls(const char *value, char *why, size_t len)
 	uint32_t n = 0;
 
 	return mt_controls_parse(value, c, MT_CAPTURE_MAX_CONTROLS, &n, why, len);
+}
+
+/* Empty (no password yet: first setup) or the stored form passwd writes. */
+static const char *check_password(const char *value, char *why, size_t len)
+{
+	if (!*value || mt_password_parse(value, NULL, NULL, NULL) == 0)
+		return NULL;
+	return "not a stored password (pbkdf2-sha256$ITER$SALT$HASH): set it with passwd";
 }
 
 /* The order of enum mt_log_level. */
@@ -127,6 +136,12 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"serial console tty, or \"pty\" for a pseudo-terminal"),
 	[MT_CONFIG_CONSOLE_BAUD] = INT("console.baud", 9600, 3000000, CONFIG_MT_CONSOLE_BAUD,
 		"serial console speed (8N1)"),
+	[MT_CONFIG_CONSOLE_PASSWORD] = { .name = "console.password", .type = MT_CONFIG_T_STR,
+		.max_len = MT_PASSWORD_STORED_MAX - 1, .def_str = "", .check = check_password,
+		.secret = true,
+		.help = "console password as salted PBKDF2-SHA256; set by setup or passwd" },
+	[MT_CONFIG_SETUP_DONE] = INT("setup.done", 0, 7, 0,
+		"setup steps done that no other key shows: 1 camera, 2 masks, 4 selftest"),
 	[MT_CONFIG_SPOOL_PATH] = STR("spool.path", 255, CONFIG_MT_SPOOL_PATH,
 		"folder where clips wait for upload"),
 	[MT_CONFIG_SPOOL_MIB] = INT("spool.mib", 16, 1048576, CONFIG_MT_SPOOL_BYTES,

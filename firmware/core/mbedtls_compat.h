@@ -38,6 +38,33 @@
 #define MBEDTLS_PRIVATE(member) member
 #endif
 
+#include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+
+#if !MT_MBEDTLS_3
+/* 3.3 added PBKDF2 by hash type (the old form, with an HMAC context the
+ * caller sets up, is deprecated in 3.x); 2.28 has only the old form. */
+static inline int mbedtls_pkcs5_pbkdf2_hmac_ext(mbedtls_md_type_t md, const unsigned char *pw,
+						size_t plen, const unsigned char *salt, size_t slen,
+						unsigned int iterations, uint32_t key_len,
+						unsigned char *out)
+{
+	const mbedtls_md_info_t *md_info = mbedtls_md_info_from_type(md);
+	mbedtls_md_context_t ctx;
+	int ret;
+
+	if (!md_info)
+		return MBEDTLS_ERR_PKCS5_BAD_INPUT_DATA;
+	mbedtls_md_init(&ctx);
+	ret = mbedtls_md_setup(&ctx, md_info, 1);
+	if (!ret)
+		ret = mbedtls_pkcs5_pbkdf2_hmac(&ctx, pw, plen, salt, slen, iterations, key_len,
+						out);
+	mbedtls_md_free(&ctx);
+	return ret;
+}
+#endif
+
 #include <mbedtls/pk.h>
 
 #if !MT_MBEDTLS_3

@@ -3,7 +3,8 @@
 # installer's terminal would drive it: replaying footage in a loop, run help,
 # status, config get/set/apply, view (the ANSI frame appears, a key leaves),
 # log and selftest, throw garbage at the line, then stop it with SIGTERM; a
-# second run ends with "reboot" and its exit status 75.
+# second run ends with "reboot" and its exit status 75. The box has a console
+# password (made here with Python's PBKDF2): each run starts at its login.
 set -euo pipefail
 matthan=$1
 src="$MT_FOOTAGE/cdnet-highway/input"
@@ -11,18 +12,23 @@ src="$MT_FOOTAGE/cdnet-highway/input"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" "$(dirname "$0")" <<'PY'
-import os, re, signal, sys, time
+PYTHONPATH="$(dirname "$0")" exec python3 - "$matthan" "$src" "$work" "${MT_EMULATOR:-}" <<'PY'
+import hashlib, os, re, signal, sys, time
+from ptyterm import Term, fail, fits_80
+import ptyterm
 
-matthan, src, work, emulator, here = sys.argv[1:6]
-sys.path.insert(0, here)
-from consolepty import Term, fail, fits_80, start as start_cmd
+matthan, src, work, emulator = sys.argv[1:5]
+PW = "console-session-1"
+salt = os.urandom(16)
+with open(work + "/matthan.conf", "w") as f:
+    f.write("console.password = pbkdf2-sha256$1000$%s$%s\n" % (
+        salt.hex(), hashlib.pbkdf2_hmac("sha256", PW.encode(), salt, 1000).hex()))
 
 def start():
-    return start_cmd((emulator.split() if emulator else []) + [matthan,
+    return ptyterm.start((emulator.split() if emulator else []) + [matthan,
         "--config", work + "/matthan.conf",
         "--set", "capture.device=" + src, "--set", "capture.loop=true",
-        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"])
+        "--set", "spool.path=" + work + "/spool", "--set", "console.device=pty"], 20)
 
 def step(name):
     print("console_session:", name, flush=True)
@@ -33,10 +39,15 @@ def frames(status):
         fail("status shows no frame counts", status)
     return int(m.group(1)), int(m.group(2))
 
+def log_in(t):
+    t.send(b"\r")  # the banner may have gone out before the pty was opened
+    t.expect(rb"password: ")
+    t.send(PW.encode() + b"\r")
+    t.expect(rb"matthan> ")
+
 p, fd = start()
 t = Term(fd)
-t.send(b"\r")  # the banner may have gone out before the pty was opened
-t.expect(rb"matthan> ")
+log_in(t)
 
 step("help")
 out = t.run("help")
@@ -153,8 +164,7 @@ step("reboot")
 # reboot: the clip is finished and the program ends with status 75
 p, fd = start()
 t = Term(fd)
-t.send(b"\r")  # the banner may have gone out before the pty was opened
-t.expect(rb"matthan> ")
+log_in(t)
 t.send(b"reboot\r")
 t.expect(rb"finishing the clip in progress and restarting")
 stdout, stderr = p.communicate(timeout=30)

@@ -17,13 +17,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 exec python3 - "$matthan" "$station" "$src" "$work" "${MT_EMULATOR:-}" "$(dirname "$0")" <<'PY'
-import os, re, signal, subprocess, sys, time
+import hashlib, os, re, signal, subprocess, sys, time
 
 matthan, station, src, work, emulator, here = sys.argv[1:7]
 sys.path.insert(0, here)
-from consolepty import Term, fail, fits_80, start
+from ptyterm import Term, fail, fits_80, start
 
 conf = work + "/matthan.conf"
+# a console password (no default one): each run starts at its login
+PW = "console-station-1"
+salt = os.urandom(16)
+PW_LINE = "console.password = pbkdf2-sha256$1000$%s$%s\n" % (
+    salt.hex(), hashlib.pbkdf2_hmac("sha256", PW.encode(), salt, 1000).hex())
 serving = []
 
 def step(name):
@@ -59,6 +64,8 @@ def matthan_run(*more):
         "--set", "console.device=pty"] + list(more))
     t = Term(fd)
     t.send(b"\r")
+    t.expect(rb"password: ")
+    t.send(PW.encode() + b"\r")
     t.expect(rb"matthan> ")
     return p, fd, t
 
@@ -82,7 +89,7 @@ try:
     url = "https://localhost:%d" % port
     code = st("enroll-code", "--data", work + "/a", "--device-name", "console").split()[-1]
     with open(conf, "w") as f:
-        f.write('device.keys = "%s/keys"\nspool.path = "%s/spool"\n' % (work, work))
+        f.write('device.keys = "%s/keys"\nspool.path = "%s/spool"\n' % (work, work) + PW_LINE)
 
     # clips name their device: none may be recorded before the enrollment
     # (the scene is learnt for a minute), else the station refuses them

@@ -9,25 +9,14 @@
 #   recorder_e2e.sh MATTHAN MT-STATION
 set -euo pipefail
 matthan=$1 station=$2
+# shellcheck source-path=SCRIPTDIR source=local_station.sh
+. "$(dirname "$0")/local_station.sh"
 work=$(mktemp -d)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap local_station_cleanup EXIT
 fail() { echo "recorder_e2e: FAIL: $*" >&2; exit 1; }
 footage=${MT_FOOTAGE:?MT_FOOTAGE is not set (ctest sets it)}/cdnet-highway/input
 
-fp=$("$station" init --data "$work/station" | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
-"$station" serve --data "$work/station" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 100); do
-	grep -q "listening on" "$work/serve.out" 2>/dev/null && break
-	sleep 0.1
-done
-url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/serve.out")"
+local_station "$station" "$work"
 code=$("$station" enroll-code --data "$work/station" --device-name e2e | tail -1)
 
 conf=$work/matthan.conf

@@ -18,9 +18,11 @@
 #include "autoconf.h"
 #include "console/console.h"
 #include "console/logring.h"
+#include "console/password.h"
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/log.h"
+#include "fake/fake_random.h"
 #include "fake/fake_serial.h"
 #include "fake/manual_clock.h"
 #include "linux/linux_clock.h"
@@ -49,6 +51,7 @@ struct fake_rec {
 	char enroll_code[32], enroll_name[64];
 	int test_ret;
 	int modes_ret; /* 0: the modes below */
+	char enroll_location[128];
 };
 
 static struct fake_rec rec;
@@ -161,9 +164,24 @@ static int fake_enroll(void *arg, const char *url, const char *code, const char 
 	rec.enrolls++;
 	snprintf(rec.enroll_code, sizeof(rec.enroll_code), "%s", code);
 	snprintf(rec.enroll_name, sizeof(rec.enroll_name), "%s", name);
+	snprintf(rec.enroll_location, sizeof(rec.enroll_location), "%s", name);
 	if (rec.enroll_ret) {
 		snprintf(why, why_len, "the station answered 403: unknown enrollment code");
 		return rec.enroll_ret;
+	}
+	/* the setup tests' station: "BAD-CODE" is refused; "GOOD-CODE" enrolls
+	 * with the fingerprint of 64 'a's only */
+	if (strcmp(code, "BAD-CODE") == 0) {
+		snprintf(why, why_len, "the station refused the code (403)");
+		return -EACCES;
+	}
+	if (strcmp(code, "GOOD-CODE") == 0) {
+		if (strspn(fingerprint, "a") != 64 || fingerprint[64]) {
+			snprintf(why, why_len, "the station's CA is not the pinned one");
+			return -EACCES;
+		}
+		snprintf(id, id_len, "EP-0001");
+		return 0;
 	}
 	snprintf(id, id_len, "mt-00112233");
 	return 0;
@@ -187,6 +205,11 @@ static int fake_station_test(void *arg, mt_console_say_fn say, void *ctx)
 
 /* ---- the console under test ---- */
 
+/* Every session but the first-boot ones starts logged in with this. */
+#define PASSWORD "installer-pw-1"
+#define ITER     1000 /* fast for tests; the count is stored with the hash */
+
+static struct mt_fake_random rnd;
 static struct mt_manual_clock clk;
 static struct mt_fake_serial ser;
 static struct mt_serial_config scfg = { .device = "fake", .baud = 115200 };
@@ -203,6 +226,10 @@ static void path_in(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", dir, name);
 }
+
+static void log_in(const char *pw);
+static void write_file(const char *name, const char *text);
+static void load_conf(struct mt_config *c);
 
 static int setup(void **state)
 {
@@ -225,6 +252,14 @@ static int setup(void **state)
 	mt_logring_install(&ring);
 	mt_config_init(&start_cfg);
 	assert_int_equal(mt_config_set(&start_cfg, "spool.path", spool, &err), 0);
+	mt_fake_random_init(&rnd, 42);
+	{
+		char stored[MT_PASSWORD_STORED_MAX];
+
+		assert_int_equal(mt_password_hash(&rnd.dev, PASSWORD, ITER, stored, sizeof(stored)),
+				 0);
+		assert_int_equal(mt_config_set(&start_cfg, "console.password", stored, &err), 0);
+	}
 	ccfg = (struct mt_console_config){
 		.serial = &ser.dev,
 		.clock = &clk.dev,
@@ -245,10 +280,31 @@ static int setup(void **state)
 			   .upload_now = fake_upload_now,
 			   .enroll = fake_enroll,
 			   .station_test = fake_station_test },
+		.random = &rnd.dev,
+		.pbkdf2_iter = ITER,
 	};
 	mt_console_init(&con, &ccfg);
 	mt_console_begin(&con);
 	mt_fake_serial_take_output(&ser, out, sizeof(out) - 1);
+	log_in(PASSWORD);
+	return 0;
+}
+
+/* First boot: no password in the configuration. */
+static int setup_first_boot(void **state)
+{
+	char text[400];
+
+	setup(state);
+	mt_console_free(&con);
+	/* as the box comes: a file without a password (setup keeps its keys) */
+	snprintf(text, sizeof(text), "spool.path = %s\n", spool);
+	write_file("matthan.conf", text);
+	load_conf(&start_cfg);
+	mt_console_init(&con, &ccfg);
+	mt_console_begin(&con);
+	mt_fake_serial_take_output(&ser, out, sizeof(out) - 1);
+	out[0] = '\0';
 	return 0;
 }
 
@@ -258,6 +314,7 @@ static int teardown(void **state)
 	mt_logring_free(&ring);
 	mt_fake_serial_free(&ser);
 	mt_frame_put(rec.snap);
+	mt_fake_random_free(&rnd);
 	return mt_test_tmpdir_remove(&dir);
 }
 
@@ -279,6 +336,8 @@ static const char *session(const char *text, size_t len)
 			n = 0;
 		n += mt_fake_serial_take_output(&ser, out + n, sizeof(out) - 1 - n);
 	}
+	if (!len) /* nothing typed: what the console printed by itself */
+		n = mt_fake_serial_take_output(&ser, out, sizeof(out) - 1);
 	out[n] = '\0';
 	if (getenv("MT_TEST_VERBOSE")) /* to see a session when a test fails */
 		fprintf(stderr, "%s", out);
@@ -288,6 +347,20 @@ static const char *session(const char *text, size_t len)
 static const char *typed(const char *line)
 {
 	return session(line, strlen(line));
+}
+
+/* Types the password at the login; it is never echoed. */
+static void log_in(const char *pw)
+{
+	char line[128];
+	const char *o;
+
+	assert_true(mt_console_locked(&con));
+	snprintf(line, sizeof(line), "%s\r", pw);
+	o = typed(line);
+	assert_null(strstr(o, pw));
+	assert_non_null(strstr(o, MT_CONSOLE_PROMPT));
+	assert_false(mt_console_locked(&con));
 }
 
 /* Every row of output, escape sequences left out, fits 80 columns. */
@@ -827,7 +900,7 @@ static void test_selftest(void **state)
 	char want[96];
 
 	assert_fits_80(s);
-	assert_non_null(row(s, "camera     ok: 25 new frames in 1 s"));
+	assert_non_null(row(s, "camera     ok: 100 new frames in 1 s")); /* +25 a call, 4 calls */
 	assert_non_null(row(s, "storage    ok: 4096 bytes written, synced, read back"));
 	assert_non_null(row(s, "clock      ok: monotonic runs"));
 	assert_non_null(row(s, "key        FAIL: no evidence key at "));
@@ -1062,6 +1135,346 @@ static void test_not_built_yet_commands_say_so(void **state)
 	assert_non_null(strstr(s, "usage: ota status|check|apply|rollback"));
 }
 
+/* ---- the console password and setup ---- */
+
+/* The configuration file as matthan would load it at its next start. */
+static void load_conf(struct mt_config *c)
+{
+	assert_int_equal(mt_config_load(c, &ps.dev, conf, NULL), 0);
+	assert_true(c->from_file);
+}
+
+/* A new start of the console on the configuration file (a reboot). */
+static void restart_console(void)
+{
+	mt_console_free(&con);
+	load_conf(&start_cfg);
+	mt_console_init(&con, &ccfg);
+	mt_console_begin(&con);
+	mt_fake_serial_take_output(&ser, out, sizeof(out) - 1);
+}
+
+static void test_first_boot_offers_only_setup_help_status_view_log(void **state)
+{
+	static const char *const refused[] = {
+		"config show", "camera info",   "mask list", "selftest",     "clips list",
+		"reboot",      "factory-reset", "passwd",    "enroll a b c", NULL
+	};
+	char buf[4096];
+	const char *s;
+	size_t n;
+
+	mt_console_begin(&con);
+	n = mt_fake_serial_take_output(&ser, buf, sizeof(buf) - 1);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "No console password is set (there is no default): "
+				    "type setup."));
+	assert_non_null(strstr(buf, MT_CONSOLE_PROMPT));
+	for (size_t i = 0; refused[i]; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "%s\r", refused[i]);
+		s = typed(line);
+		assert_non_null(strstr(s, "no console password yet (there is no default): type "
+					  "setup."));
+		assert_fits_80(s);
+	}
+	assert_int_equal(rec.reboots, 0);
+	s = typed("help\r");
+	assert_non_null(row(s, "  setup"));
+	assert_non_null(row(s, "  passwd"));
+	s = typed("status\r");
+	assert_non_null(row(s, "console    no password yet (setup); 0 wrong passwords"));
+	s = typed("log 3\r");
+	assert_null(strstr(s, "no console password yet"));
+	s = typed("view ascii 1\r");
+	assert_non_null(strstr(s, "thumbnail"));
+}
+
+static void test_login_hides_input_and_delays_failures(void **state)
+{
+	const char *s;
+
+	mt_console_free(&con); /* a new start on start_cfg, which has the password */
+	mt_console_init(&con, &ccfg);
+	mt_console_begin(&con);
+	s = typed("");
+	assert_non_null(strstr(s, "password: "));
+	assert_null(strstr(s, MT_CONSOLE_PROMPT));
+	/* a command is a wrong password; nothing typed is echoed */
+	s = typed("status\r");
+	assert_null(strstr(s, "status"));
+	assert_non_null(strstr(s, "wrong password; try again in 1 s"));
+	assert_true(mt_console_locked(&con));
+	/* during the delay even the right password is dropped */
+	s = typed(PASSWORD "\r");
+	assert_true(mt_console_locked(&con));
+	assert_null(strstr(s, "password: "));
+	mt_manual_clock_advance(&clk, 1000000);
+	assert_int_equal(mt_console_poll(&con, 0), 0);
+	s = typed("");
+	assert_non_null(strstr(s, "password: "));
+	/* Ctrl-C and Backspace edit the hidden line; Enter alone asks again */
+	s = typed("xx\x03"
+		  "\r");
+	assert_non_null(strstr(s, "password: "));
+	s = typed(PASSWORD "x\x7f"
+			   "y\r");
+	assert_non_null(strstr(s, "try again in 2 s"));
+	mt_manual_clock_advance(&clk, 2000000);
+	s = typed(PASSWORD "\r");
+	assert_non_null(strstr(s, "(2 wrong passwords before this one)"));
+	assert_non_null(strstr(s, MT_CONSOLE_PROMPT));
+	assert_false(mt_console_locked(&con));
+	s = typed("status\r");
+	assert_non_null(row(s, "console    password set; 2 wrong passwords since start"));
+	s = typed("log 5\r");
+	assert_non_null(strstr(s, "wrong password (2 in a row, 2 since start)"));
+	assert_non_null(strstr(s, "console: logged in"));
+	assert_null(strstr(s, "console: console:"));
+	assert_null(strstr(s, PASSWORD));
+	assert_fits_80(s);
+}
+
+static void test_delay_grows_to_30_s_and_garbage_cannot_log_in(void **state)
+{
+	static const unsigned want[] = { 1, 2, 4, 8, 16, 30, 30 };
+	static char junk[64 * 1024];
+	struct mt_config before;
+
+	mt_console_free(&con);
+	mt_console_init(&con, &ccfg); /* start_cfg has the password */
+	mt_console_begin(&con);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *s = typed("nope-nope\r");
+		char text[48];
+
+		snprintf(text, sizeof(text), "try again in %u s", want[i]);
+		assert_non_null(strstr(s, text));
+		mt_manual_clock_advance(&clk, (int64_t)want[i] * 1000000);
+	}
+	before = con.work;
+	srand(5);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)rand();
+	session(junk, sizeof(junk));
+	assert_true(mt_console_locked(&con));
+	assert_true(mt_config_equal(&before, &con.work));
+	assert_int_equal(rec.applies + rec.reboots, 0);
+	assert_false(exists("matthan.conf"));
+}
+
+static void test_idle_console_logs_out(void **state)
+{
+	const int64_t idle = (int64_t)CONFIG_MT_CONSOLE_IDLE_LOGOUT_SECONDS * 1000000;
+	const char *s;
+
+	typed("sta"); /* a key typed: the idle time starts again */
+	mt_manual_clock_advance(&clk, idle - 1000000);
+	s = typed("tus\r");
+	assert_non_null(strstr(s, "uptime"));
+	mt_manual_clock_advance(&clk, idle - 1000000);
+	assert_int_equal(mt_console_poll(&con, 0), 0);
+	assert_false(mt_console_locked(&con));
+	mt_manual_clock_advance(&clk, 1000000);
+	assert_int_equal(mt_console_poll(&con, 0), 0);
+	s = typed("");
+	assert_non_null(strstr(s, "logged out after"));
+	assert_non_null(strstr(s, "password: "));
+	assert_true(mt_console_locked(&con));
+	s = typed("status\r"); /* a wrong password now */
+	assert_null(strstr(s, "uptime"));
+	mt_manual_clock_advance(&clk, 1000000);
+	log_in(PASSWORD);
+	s = typed("log 3\r");
+	assert_non_null(strstr(s, "logged out after"));
+}
+
+static void test_passwd_needs_the_old_one(void **state)
+{
+	struct mt_config f;
+	const char *s;
+
+	s = typed("passwd now\r");
+	assert_non_null(strstr(s, "usage: passwd"));
+	s = typed("passwd\rwrong-one\r");
+	assert_non_null(strstr(s, "old password: "));
+	assert_non_null(strstr(s, "wrong password; try again in 1 s"));
+	assert_non_null(strstr(s, "passwd: nothing changed"));
+	assert_null(strstr(s, "wrong-one"));
+	assert_false(exists("matthan.conf"));
+	s = typed("passwd\r\x03");
+	assert_non_null(strstr(s, "passwd: nothing changed"));
+	s = typed("passwd\r" PASSWORD
+		  "\rshort\rnew-pass-22\rnew-pass-23\rnew-pass-22\rnew-pass-22\r");
+	assert_non_null(strstr(s, "too short: at least 8 characters"));
+	assert_non_null(strstr(s, "the two differ; once more"));
+	assert_non_null(strstr(s, "password set (PBKDF2-SHA256, 1000 rounds) and saved"));
+	assert_null(strstr(s, "new-pass-2"));
+	assert_fits_80(s);
+	/* only the hash is in the file, and it is the new password's */
+	load_conf(&f);
+	assert_int_equal(mt_password_verify(mt_config_str(&f, MT_CONFIG_CONSOLE_PASSWORD),
+					    "new-pass-22"),
+			 0);
+	assert_int_equal(mt_password_verify(mt_config_str(&f, MT_CONFIG_CONSOLE_PASSWORD),
+					    PASSWORD),
+			 -EACCES);
+	/* only the password was written: nothing else edited was saved */
+	assert_true(mt_config_is_default(&f, MT_CONFIG_CAPTURE_FPS));
+	restart_console();
+	log_in("new-pass-22");
+	/* three bad tries leave it as it was */
+	s = typed("passwd\rnew-pass-22\rshort\rshort\rshort\r");
+	assert_non_null(strstr(s, "passwd: no new password set"));
+	load_conf(&f);
+	assert_int_equal(mt_password_verify(mt_config_str(&f, MT_CONFIG_CONSOLE_PASSWORD),
+					    "new-pass-22"),
+			 0);
+	s = typed("log 20\r");
+	assert_null(strstr(s, "new-pass"));
+}
+
+static void test_config_never_shows_the_password(void **state)
+{
+	const char *s;
+
+	s = typed("config show\r");
+	assert_non_null(row(s, "console.password = (set)"));
+	assert_null(strstr(s, "pbkdf2"));
+	s = typed("config get console.password\r");
+	assert_non_null(row(s, "console.password = (set)"));
+	assert_null(strstr(s, "pbkdf2"));
+	s = typed("config set console.password hunter2hunter2\r");
+	assert_non_null(strstr(s, "config set: console.password is changed with passwd"));
+	s = typed("config reset console.password\r");
+	assert_non_null(strstr(s, "config reset: console.password is changed with passwd"));
+	typed("config reset all\r");
+	assert_true(mt_console_has_password(&con));
+	s = typed("config show\r");
+	assert_non_null(row(s, "console.password = (set)"));
+	s = typed("config save\r");
+	assert_non_null(strstr(s, "saved to"));
+	assert_null(strstr(s, "pbkdf2"));
+}
+
+#define FP64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static void test_setup_leaves_and_resumes(void **state)
+{
+	struct mt_config f;
+	const char *s;
+
+	/* first boot: password, location, then leave at the camera step */
+	s = typed("setup\r" PASSWORD "\r" PASSWORD "\rNha so 12, duong 3\rq\r");
+	assert_non_null(strstr(s, "setup: first setup at step 1 of 6"));
+	assert_non_null(strstr(s, "[1/6] Console password"));
+	assert_non_null(strstr(s, "password set (PBKDF2-SHA256, 1000 rounds) and saved"));
+	assert_null(strstr(s, PASSWORD));
+	assert_non_null(strstr(s, "[2/6] Location label"));
+	assert_non_null(strstr(s, "device.location = Nha so 12, duong 3"));
+	assert_non_null(strstr(s, "[3/6] Camera format"));
+	assert_non_null(strstr(s, "setup left at step 3; type setup to go on"));
+	assert_fits_80(s);
+	load_conf(&f);
+	assert_string_equal(mt_config_str(&f, MT_CONFIG_DEVICE_LOCATION), "Nha so 12, duong 3");
+	assert_int_equal(
+		mt_password_verify(mt_config_str(&f, MT_CONFIG_CONSOLE_PASSWORD), PASSWORD), 0);
+	assert_int_equal(mt_config_int(&f, MT_CONFIG_SETUP_DONE), 0);
+
+	/* a reboot: the password is asked, setup goes on at step 3 */
+	restart_console();
+	log_in(PASSWORD);
+	s = typed("setup\r"
+		  "640x480 15 mjpeg\r"
+		  "mask add privacy H0:J2\rstatus\rmask list\r\r"
+		  "https://station.local:8443\rBAD-CODE\r" FP64 "\r"
+		  "\rGOOD-CODE\r" FP64 "\r"
+		  "s\r");
+	assert_non_null(strstr(s, "setup: going on at step 3 of 6"));
+	assert_null(strstr(s, "[2/6] Location label"));
+	assert_non_null(strstr(s, "capture.width = 640"));
+	assert_non_null(strstr(s, "[4/6] Privacy masks"));
+	assert_non_null(strstr(s, "here: view, mask, zone, motion tune, help"));
+	assert_non_null(strstr(s, "[5/6] Station enrollment"));
+	assert_non_null(strstr(s, "enroll: the station refused the code (403)"));
+	assert_non_null(strstr(s, "enrolled as EP-0001 with https://station.local:8443"));
+	assert_non_null(strstr(s, "[6/6] Self-test"));
+	assert_non_null(strstr(s, "selftest: "));
+	assert_non_null(strstr(s, "setup went through, with steps skipped"));
+	assert_non_null(row(s, "  [5/6] station           done"));
+	assert_non_null(row(s, "  [6/6] self-test         to do"));
+	assert_non_null(strstr(s, "restarting camera and recorder"));
+	assert_fits_80(s);
+	assert_int_equal(rec.enrolls, 2);
+	assert_string_equal(rec.enroll_location, "Nha so 12, duong 3");
+	/* the enrollment restarts the recorder (new clips name EP-0001), and
+	 * the end of setup again with the camera format */
+	assert_int_equal(rec.applies, 2);
+	assert_int_equal(mt_config_int(&rec.applied, MT_CONFIG_CAPTURE_WIDTH), 640);
+	load_conf(&f);
+	assert_int_equal(mt_config_int(&f, MT_CONFIG_CAPTURE_WIDTH), 640);
+	assert_int_equal(mt_config_int(&f, MT_CONFIG_CAPTURE_FPS), 15);
+	assert_string_equal(mt_config_str(&f, MT_CONFIG_MOTION_PRIVACY), "0.7,0 1,0 1,0.3 0.7,0.3");
+	assert_string_equal(mt_config_str(&f, MT_CONFIG_STATION_URL), "https://station.local:8443");
+	assert_string_equal(mt_config_str(&f, MT_CONFIG_DEVICE_ID), "EP-0001");
+	assert_int_equal(mt_config_int(&f, MT_CONFIG_SETUP_DONE), 3);
+
+	/* the self-test passes once the key is there: setup is done */
+	write_file("keys/evidence.key", "k");
+	s = typed("setup\r");
+	assert_non_null(strstr(s, "setup: going on at step 6 of 6"));
+	assert_non_null(strstr(s, "setup done:"));
+	load_conf(&f);
+	assert_int_equal(mt_config_int(&f, MT_CONFIG_SETUP_DONE), 7);
+	s = typed("setup\r");
+	assert_non_null(strstr(s, "setup is done:"));
+	assert_non_null(row(s, "  [1/6] console password  done"));
+	s = typed("setup later\r");
+	assert_non_null(strstr(s, "usage: setup"));
+	/* again: every step but the password; Ctrl-C leaves at once */
+	s = typed("setup again\r\x03");
+	assert_non_null(strstr(s, "[2/6] Location label"));
+	assert_non_null(strstr(s, "setup left at step 2"));
+	assert_null(strstr(s, "[1/6]"));
+	assert_non_null(strstr(s, "now: Nha so 12, duong 3 (Enter keeps it)\r\nlocation: "));
+}
+
+static void test_setup_answers_that_are_refused(void **state)
+{
+	const char *s;
+
+	/* a short password, then two that differ, then Enter alone: left */
+	s = typed("setup\rabc\r" PASSWORD "\r" PASSWORD "x\r\r");
+	assert_non_null(strstr(s, "too short: at least 8 characters"));
+	assert_non_null(strstr(s, "the two differ; once more"));
+	assert_non_null(strstr(s, "setup left at step 1"));
+	assert_false(mt_console_has_password(&con));
+	/* no random source: no password */
+	ccfg.random = NULL;
+	s = typed("setup\r" PASSWORD "\r" PASSWORD "\r");
+	assert_non_null(strstr(s, "setup: this board has no random source for a salt"));
+	assert_false(mt_console_has_password(&con));
+	ccfg.random = &rnd.dev;
+	/* a bad file is not overwritten: the password holds until a reboot */
+	write_file("matthan.conf", "capture.fps = 1000\n");
+	s = typed("setup\r" PASSWORD "\r" PASSWORD "\r\r\rq\r");
+	assert_non_null(strstr(s, "not kept: the configuration file is bad"));
+	assert_non_null(strstr(s, "setup: set for now, but lost at a reboot"));
+	assert_non_null(strstr(s, "a label is needed (s skips, q leaves)"));
+	assert_true(mt_console_has_password(&con));
+	/* skip steps: the station's hook missing says so */
+	unlink(conf);
+	assert_false(exists("matthan.conf"));
+	ccfg.hooks.enroll = NULL;
+	s = typed("setup\rs\r\rs\rhttps://x:1\rC\rF\rs\rs\r");
+	assert_non_null(strstr(s, "enroll: this program has no delivery"));
+	assert_non_null(strstr(s, "setup went through, with steps skipped"));
+	assert_non_null(row(s, "  [2/6] location label    to do"));
+	assert_non_null(row(s, "  [3/6] camera format     done"));
+	assert_fits_80(s);
+}
+
 /* ---- reboot, factory-reset ---- */
 
 static void test_reboot_asks_the_app(void **state)
@@ -1165,7 +1578,7 @@ static void test_thread_runs_and_stops(void **state)
 	mt_console_init(&tc, &tcfg);
 	assert_int_equal(mt_console_start(&tc), 0);
 	assert_string_equal(mt_thread_name(mt_console_thread(&tc)), "mt-console");
-	assert_int_equal(mt_fake_serial_push_input(&ts, "help log\r", 9), 0);
+	assert_int_equal(mt_fake_serial_push_input(&ts, PASSWORD "\rhelp log\r", 24), 0);
 	for (int i = 0; i < 200 && !strstr(buf, "example: log 50"); i++) {
 		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 		got += mt_fake_serial_take_output(&ts, buf + got, sizeof(buf) - 1 - got);
@@ -1207,7 +1620,17 @@ int main(void)
 		T(test_garbage_does_not_crash_or_change_config),
 		T(test_nobody_reading_drops_output_not_time),
 		T(test_thread_runs_and_stops),
+		T(test_login_hides_input_and_delays_failures),
+		T(test_delay_grows_to_30_s_and_garbage_cannot_log_in),
+		T(test_idle_console_logs_out),
+		T(test_passwd_needs_the_old_one),
+		T(test_config_never_shows_the_password),
 #undef T
+#define F(f) cmocka_unit_test_setup_teardown(f, setup_first_boot, teardown)
+		F(test_first_boot_offers_only_setup_help_status_view_log),
+		F(test_setup_leaves_and_resumes),
+		F(test_setup_answers_that_are_refused),
+#undef F
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
