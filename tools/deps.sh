@@ -18,13 +18,13 @@ set -euo pipefail
 
 build="cmake ninja-build gcc libc6-dev pkg-config python3 python3-kconfiglib \
 libmbedtls-dev libturbojpeg0-dev libcmocka-dev libcjson-dev \
-libmicrohttpd-dev libsqlite3-dev libgnutls28-dev libopenh264-dev"
+libmicrohttpd-dev libsqlite3-dev libgnutls28-dev libopenh264-dev libubootenv-dev"
 media="ffmpeg"
 cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstrap \
 debian-archive-keyring"
 lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
-checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev"
+checkers="openssl curl util-linux libubootenv-tool nodejs npm iproute2 nftables clang libclang-rt-14-dev"
 bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev \
 curl openssl dpkg-dev"
 

@@ -3,7 +3,9 @@
  * note of the last rollback) is loaded and stored whole, and store() is one
  * atomic write: a power cut leaves the old state or the new one. Backends:
  * files (firmware/ota/slot_files.h: two slot folders + a state file, read
- * by mt-boot). A U-Boot environment backend (libubootenv) is not built. */
+ * by mt-boot) and the U-Boot environment (drivers/linux/slot_uboot.h:
+ * boot_slot, upgrade_available, bootcount, bootlimit through libubootenv,
+ * U-Boot counting the trial boots). */
 #ifndef MT_HAL_SLOT_H
 #define MT_HAL_SLOT_H
 

@@ -112,10 +112,13 @@ config() {
 	printf 'CONFIG_MT_CAPTURE_FPS=25\nCONFIG_MT_PREROLL_SECONDS=10\nCONFIG_MT_RING_BYTES=262144\n' \
 		>"$tmp/small_ring.config"
 	printf 'CONFIG_MT_POSTROLL_SECONDS=20\nCONFIG_MT_CLIP_MAX_SECONDS=10\n' >"$tmp/long_postroll.config"
+	printf 'CONFIG_MT_OTA_SLOTS_UBOOT=y\n# CONFIG_MT_DRIVER_SLOT_UBOOT is not set\n' >"$tmp/uboot_nodrv.config"
 
 	expect ok "board $MT_BOARD defconfig builds config_check.h" "" tree_build ""
 	expect fail "CONFIG_MT_NET_LWIP=y stops the configure" \
 		"CONFIG_MT_NET_LWIP: the lwIP network backend is not built yet" tree "$tmp/lwip.config"
+	expect fail "U-Boot slots without their driver stop the configure" \
+		"CONFIG_MT_OTA_SLOTS_UBOOT needs CONFIG_MT_DRIVER_SLOT_UBOOT" tree "$tmp/uboot_nodrv.config"
 	expect fail "a ring smaller than the pre-roll stops the build" \
 		"#error \"ring too small: CONFIG_MT_RING_BYTES must hold" tree_build "$tmp/small_ring.config"
 	expect fail "a post-roll as long as a clip stops the build" \
