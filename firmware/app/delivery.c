@@ -22,10 +22,13 @@ static int delivery_main(struct mt_thread *self, void *arg)
 		int r;
 
 		mt_thread_beat(self);
+		pthread_mutex_lock(&d->lock);
 		r = mt_uploader_step(&d->up);
+		pthread_mutex_unlock(&d->lock);
 		atomic_store(&d->idle, r == 0);
+		/* a live clip's next fragment: looked for 10 times a second */
 		if (r <= 0)
-			mt_clock_sleep_us(d->clock, 200000);
+			mt_clock_sleep_us(d->clock, 100000);
 	}
 	return 0;
 }
@@ -71,15 +74,27 @@ void mt_delivery_start(struct mt_delivery *d, struct mt_board *b, const struct m
 		MT_WRN("uploads off: %s", d->why);
 		return;
 	}
+	pthread_mutex_init(&d->lock, NULL);
 	mt_thread_init(&d->t, b->clock);
 	if (mt_thread_start(&d->t, "mt-upload", delivery_main, d)) {
 		snprintf(d->why, sizeof(d->why), "cannot start the uploader thread");
+		pthread_mutex_destroy(&d->lock);
 		mt_uploader_close(&d->up);
 		mt_drbg_free(&d->drbg);
 		return;
 	}
 	d->on = true;
 	MT_INF("uploading to %s", d->url);
+}
+
+void mt_delivery_follow(struct mt_delivery *d, struct mt_spool *sp)
+{
+	if (!d || !d->on)
+		return;
+	/* waits for a step in progress: it may be using the old spool */
+	pthread_mutex_lock(&d->lock);
+	mt_uploader_follow(&d->up, sp);
+	pthread_mutex_unlock(&d->lock);
 }
 
 void mt_delivery_finish(struct mt_delivery *d, int drain_s)
@@ -94,6 +109,7 @@ void mt_delivery_finish(struct mt_delivery *d, int drain_s)
 		mt_clock_sleep_us(d->clock, 100000);
 	mt_thread_stop(&d->t);
 	mt_thread_join(&d->t);
+	pthread_mutex_destroy(&d->lock);
 	mt_uploader_close(&d->up);
 	mt_drbg_free(&d->drbg);
 }

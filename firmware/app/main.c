@@ -269,8 +269,10 @@ int main(int argc, char **argv)
 	if (!rep)
 		return 1;
 	mt_delivery_start(&delivery, &b, &cfg);
+	b.delivery = &delivery; /* the pipeline lets it follow the spool */
 	ret = run(&b, &cfg, &status, rep);
 	/* what the run sealed last goes up before the report (a signal: briefly) */
+	b.delivery = NULL;
 	mt_delivery_finish(&delivery, atomic_load(&stop_requested) ? 5 : 60);
 	rep->upload_on = delivery.on;
 	rep->upload = delivery.up.stats;
