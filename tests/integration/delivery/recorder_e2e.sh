@@ -105,7 +105,7 @@ wait_live $((seen + 1)) 40
 sleep 1
 cut=
 for _ in $(seq 100); do # the kill while a clip is open
-	cut=$(ls "$work"/spool/*.part 2>/dev/null | head -1)
+	cut=$(ls "$work"/spool/*.part 2>/dev/null | head -1 || true)
 	[ -z "$cut" ] || break
 	sleep 0.1
 done
