@@ -7,6 +7,7 @@
 #define MT_APP_BOARD_H
 
 struct mt_capture;
+struct mt_delivery;
 struct mt_clock;
 struct mt_encoder;
 struct mt_led;
@@ -29,10 +30,11 @@ struct mt_board {
 	struct mt_encoder *jpeg_encoder; /* raw → JPEG; NULL: none */
 	struct mt_watchdog *watchdog;
 	struct mt_serial *console;
-	struct mt_led *led;        /* NULL: no status LED */
-	struct mt_net *net;        /* NULL: no network backend built */
-	const char *watchdog_note; /* e.g. "recording watchdog (no /dev/watchdog)" */
-	struct mt_status *status;  /* the console's window on the recorder; NULL: none */
+	struct mt_led *led;           /* NULL: no status LED */
+	struct mt_net *net;           /* NULL: no network backend built */
+	const char *watchdog_note;    /* e.g. "recording watchdog (no /dev/watchdog)" */
+	struct mt_status *status;     /* the console's window on the recorder; NULL: none */
+	struct mt_delivery *delivery; /* the uploader, told of the spool; NULL: none */
 };
 
 /* Fill b with the board's devices. 0 or a negative errno. */

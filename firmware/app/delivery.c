@@ -37,13 +37,16 @@ static int delivery_main(struct mt_thread *self, void *arg)
 		int r;
 
 		mt_thread_beat(self);
+		pthread_mutex_lock(&d->step);
 		if (atomic_exchange(&d->now, 0))
 			mt_uploader_retry_now(&d->up);
 		r = mt_uploader_step(&d->up);
+		pthread_mutex_unlock(&d->step);
 		atomic_store(&d->idle, r == 0);
 		publish(d);
+		/* a live clip's next fragment: looked for 10 times a second */
 		if (r <= 0)
-			mt_clock_sleep_us(d->clock, 200000);
+			mt_clock_sleep_us(d->clock, 100000);
 	}
 	return 0;
 }
@@ -86,6 +89,8 @@ static void start_locked(struct mt_delivery *d)
 		MT_WRN("uploads off: %s", d->why);
 		return;
 	}
+	if (d->follow) /* the thread is not running yet */
+		mt_uploader_follow(&d->up, d->follow);
 	mt_thread_init(&d->t, b->clock);
 	if (mt_thread_start(&d->t, "mt-upload", delivery_main, d)) {
 		snprintf(d->why, sizeof(d->why), "cannot start the uploader thread");
@@ -101,6 +106,7 @@ void mt_delivery_start(struct mt_delivery *d, struct mt_board *b, const struct m
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->ctl, NULL);
+	pthread_mutex_init(&d->step, NULL);
 	pthread_mutex_init(&d->lock, NULL);
 	d->clock = b->clock;
 	d->b = b;
@@ -110,6 +116,21 @@ void mt_delivery_start(struct mt_delivery *d, struct mt_board *b, const struct m
 	snprintf(d->spool, sizeof(d->spool), "%s", mt_config_str(cfg, MT_CONFIG_SPOOL_PATH));
 	pthread_mutex_lock(&d->ctl);
 	start_locked(d);
+	pthread_mutex_unlock(&d->ctl);
+}
+
+void mt_delivery_follow(struct mt_delivery *d, struct mt_spool *sp)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->ctl);
+	d->follow = sp;
+	if (d->on) {
+		/* waits for a step in progress: it may be using the old spool */
+		pthread_mutex_lock(&d->step);
+		mt_uploader_follow(&d->up, sp);
+		pthread_mutex_unlock(&d->step);
+	}
 	pthread_mutex_unlock(&d->ctl);
 }
 

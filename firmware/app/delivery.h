@@ -1,6 +1,7 @@
 /* Delivery in the recorder: the uploader (net/uploader.h) on its own
- * thread, sending sealed clips from the spool to the station while the
- * recorder runs, and draining what is left when it stops. Off, and saying
+ * thread, sending clips from the spool (the one being recorded too, as it
+ * grows) to the station while the recorder runs, and draining what is left
+ * when it stops. Off, and saying
  * why, when station.url is empty or the box is not enrolled. Also the
  * `matthan enroll` command. */
 #ifndef MT_APP_DELIVERY_H
@@ -18,15 +19,18 @@
 
 struct mt_console_delivery;
 
-/* Lock order: ctl (start, restart, finish), then lock (the snapshot). */
+/* Lock order: ctl (start, restart, finish), then step (an uploader step,
+ * or a change of spool), then lock (the snapshot). */
 struct mt_delivery {
 	struct mt_uploader up;
 	struct mt_thread t;
 	struct mt_drbg drbg;
 	struct mt_clock *clock;
 	struct mt_board *b;
-	pthread_mutex_t ctl;  /* held while the uploader starts or stops */
-	pthread_mutex_t lock; /* guards the snapshot below */
+	pthread_mutex_t ctl;     /* held while the uploader starts or stops */
+	pthread_mutex_t step;    /* one uploader step at a time, or a change of spool */
+	pthread_mutex_t lock;    /* guards the snapshot below */
+	struct mt_spool *follow; /* the pipeline's open spool (under ctl), for a restart */
 	bool on;
 	bool finished;   /* the recorder stopped: no restart */
 	atomic_int idle; /* the last step found nothing to send */
@@ -44,6 +48,13 @@ struct mt_delivery {
 /* Starts the uploader thread if the configuration and keys allow. Never
  * fails the recorder: when off, d->why says why. */
 void mt_delivery_start(struct mt_delivery *d, struct mt_board *b, const struct mt_config *cfg);
+
+/* The pipeline's spool, open (sp) or about to close (NULL): the uploader
+ * follows it, sending the clip being recorded as its fragments are
+ * committed; an uploader restarted later (an enrollment) follows it too.
+ * Waits for an upload step in progress. Safe when d is NULL or delivery
+ * is off. */
+void mt_delivery_follow(struct mt_delivery *d, struct mt_spool *sp);
 
 /* Lets the uploader send what is ready for at most drain_s seconds, then
  * stops its thread. Safe when it never started; no restart after it. */

@@ -246,6 +246,7 @@ int main(int argc, char **argv)
 	/* before the console: its enroll, station test and status use it */
 	mt_delivery_start(&delivery, &b, &cfg);
 	status.delivery = &delivery;
+	b.delivery = &delivery; /* the pipeline lets it follow the spool */
 	if (b.console) {
 		snprintf(keys_dir, sizeof(keys_dir), "%s",
 			 mt_config_str(&cfg, MT_CONFIG_DEVICE_KEYS));
@@ -275,6 +276,7 @@ int main(int argc, char **argv)
 	ret = run(&b, &cfg, &status, rep);
 	rep->upload_on = delivery.on;
 	/* what the run sealed last goes up before the report (a signal: briefly) */
+	b.delivery = NULL;
 	mt_delivery_finish(&delivery, atomic_load(&stop_requested) ? 5 : 60);
 	rep->upload = delivery.up.stats;
 	snprintf(rep->upload_why, sizeof(rep->upload_why), "%s", delivery.why);

@@ -1,5 +1,6 @@
 /* The recorder's data path and its threads. */
 #include "app/pipeline.h"
+#include "app/delivery.h"
 #include "app/motion_summary.h"
 #include "app/sealing.h"
 #include "app/status.h"
@@ -438,6 +439,9 @@ static int setup(struct pipeline *p, const struct mt_config *cfg)
 	p->msum_ready = 1;
 	p->sealing.rec.motion = mt_motion_summary_take;
 	p->sealing.rec.motion_arg = &p->msum;
+	/* clips go up while they are recorded */
+	if (p->sealing.on)
+		mt_delivery_follow(p->b->delivery, &p->sealing.spool);
 
 	return 0;
 }
@@ -451,8 +455,10 @@ static void teardown(struct pipeline *p)
 	p->rep->watchdog_missed = h.missed;
 	mt_supervisor_free(&p->sup);
 	mt_clip_writer_free(&p->writer);
-	if (p->sealing.on) /* after the writer: its last clip is sealed */
+	if (p->sealing.on) { /* after the writer: its last clip is sealed */
 		mt_spool_get_stats(&p->sealing.spool, &p->rep->spool);
+		mt_delivery_follow(p->b->delivery, NULL);
+	}
 	mt_sealing_free(&p->sealing);
 	if (p->msum_ready)
 		mt_motion_summary_free(&p->msum);

@@ -132,10 +132,14 @@ size_t mt_report_format(char *buf, size_t len, const struct mt_board *b,
 	if (r->upload_on)
 		put(&o,
 		    "uploaded   %llu clips delivered with a checked station receipt, %.1f MiB; "
-		    "%llu failed attempts%s%s\n",
+		    "%llu failed attempts%s%s\n"
+		    "           %llu clips uploaded while recorded, %.1f MiB of them before they "
+		    "closed; %llu uploads begun again\n",
 		    (unsigned long long)r->upload.delivered, (double)r->upload.bytes / (1 << 20),
 		    (unsigned long long)r->upload.failures, r->upload.last_why[0] ? "; last: " : "",
-		    r->upload.last_why);
+		    r->upload.last_why, (unsigned long long)r->upload.live_clips,
+		    (double)r->upload.live_bytes / (1 << 20),
+		    (unsigned long long)r->upload.restarts);
 	else
 		put(&o, "uploaded   0: uploads off (%s)\n", r->upload_why);
 	put(&o, "watchdog   %s: fed %llu times, %llu ticks with a stale thread\n",

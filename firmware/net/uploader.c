@@ -15,6 +15,7 @@
 #include "core/mbedtls_compat.h"
 #include "evidence/drbg.h"
 #include "evidence/json.h"
+#include "evidence/spool.h"
 #include "hal/clock.h"
 #include "hal/storage.h"
 #include "net/jsonget.h"
@@ -168,9 +169,10 @@ static int journal_save(struct mt_uploader *u)
 	for (int i = 0; i < NFILES; i++) {
 		const struct mt_upload_file *f = &u->f[i];
 
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s %" PRId64 " %d\n", kind[i],
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "%s %s %" PRId64 " %d %" PRId64 "\n", kind[i],
 				      f->up.location[0] ? f->up.location : "-", f->up.offset,
-				      f->done);
+				      f->done, f->up.length);
 	}
 	name_of(path, sizeof(path), u->cfg.spool_dir, u->seq, "up");
 	return mt_file_replace(u->cfg.st, path, text, n);
@@ -191,17 +193,21 @@ static void journal_load(struct mt_uploader *u)
 		return;
 	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char k[16], loc[MT_TUS_LOCATION_MAX];
-		long long off;
+		long long off, length = -1;
 		int done;
 
-		if (sscanf(line, "%15s %159s %lld %d", k, loc, &off, &done) != 4)
+		/* the length (5th field) is absent in journals of older builds */
+		if (sscanf(line, "%15s %159s %lld %d %lld", k, loc, &off, &done, &length) < 4)
 			continue;
 		for (int i = 0; i < NFILES; i++) {
 			if (strcmp(k, kind[i]) || strcmp(loc, "-") == 0)
 				continue;
 			snprintf(u->f[i].up.location, sizeof(u->f[i].up.location), "%s", loc);
 			u->f[i].up.offset = off;
+			u->f[i].up.length = length < 0 ? -1 : length;
 			u->f[i].done = done;
+			/* the station may hold more than the journal says */
+			u->f[i].ask = !done;
 		}
 	}
 	free(buf);
@@ -212,6 +218,7 @@ static void journal_load(struct mt_uploader *u)
 struct reader {
 	struct mt_uploader *u;
 	int fd;
+	uint64_t sent; /* bytes handed to the link */
 };
 
 static void pace(struct mt_uploader *u, size_t n)
@@ -236,8 +243,10 @@ static ssize_t read_piece(void *ctx, uint8_t *buf, size_t len)
 	struct reader *r = ctx;
 	ssize_t n = mt_storage_read(r->u->cfg.st, r->fd, buf, len);
 
-	if (n > 0)
+	if (n > 0) {
 		pace(r->u, (size_t)n);
+		r->sent += (uint64_t)n;
+	}
 	return n;
 }
 
@@ -261,54 +270,138 @@ static int open_at(struct mt_uploader *u, const char *path, int64_t offset, int 
 	return ret;
 }
 
-/* One PATCH (or the create before it) of file i. 1 when it moved. */
+/* The path of file i of the clip in progress: the spool's name (the .part
+ * of a clip being recorded) when following one, else the sealed name. */
+static int file_path(struct mt_uploader *u, int i, char *path, size_t cap)
+{
+	if (u->cfg.spool)
+		return mt_spool_path(u->cfg.spool, u->seq, ext[i], path, cap);
+	name_of(path, cap, u->cfg.spool_dir, u->seq, ext[i]);
+	return 0;
+}
+
+/* The station holds more of a deferred clip upload than the device's final
+ * file (a recovery cut the clip shorter): that upload cannot become this
+ * clip. It is terminated and the clip starts over. */
+static int start_over(struct mt_uploader *u, struct mt_upload_file *f, uint64_t size)
+{
+	int ret;
+
+	MT_WRN("clip %" PRIu64 ": the station has %" PRId64 " bytes, the clip is %" PRIu64
+	       " after recovery; uploading it again",
+	       u->seq, f->up.offset, size);
+	ret = mt_tus_delete(&u->station, &f->up);
+	if (ret)
+		return ret;
+	memset(&f->up, 0, sizeof(f->up));
+	f->up.length = -1;
+	u->stats.restarts++;
+	ret = journal_save(u);
+	return ret ? ret : 1;
+}
+
+/* One PATCH (or the create before it) of file i. 1 when it moved, 0 when a
+ * live clip has nothing new committed yet. */
 static int send_piece(struct mt_uploader *u, int i)
 {
 	struct mt_upload_file *f = &u->f[i];
 	char path[MT_UPLOADER_PATH_MAX + 32];
+	bool live = i == F_CLIP && u->live, final;
 	uint64_t size;
-	struct reader rd = { u, -1 };
+	struct reader rd = { u, -1, 0 };
 	size_t len;
 	int ret;
 
-	name_of(path, sizeof(path), u->cfg.spool_dir, u->seq, ext[i]);
-	ret = mt_storage_size(u->cfg.st, path, &size);
+	ret = file_path(u, i, path, sizeof(path));
+	if (!ret && live)
+		size = u->live_bytes; /* synced and chained: what may go */
+	else if (!ret)
+		ret = mt_storage_size(u->cfg.st, path, &size);
+	if (ret == -ENOENT && u->cfg.spool)
+		return 0; /* renamed or removed under us: the spool says what next */
 	if (ret)
 		return ret;
 	if (!f->up.location[0]) {
 		char fname[40];
 
 		snprintf(fname, sizeof(fname), "clip-%06" PRIu64 ".%s", u->seq, ext[i]);
-		ret = mt_tus_create(&u->station, fname, kind[i], u->seq, (int64_t)size, &f->up);
+		ret = mt_tus_create(&u->station, fname, kind[i], u->seq, live ? -1 : (int64_t)size,
+				    &f->up);
+		if (!ret && live) {
+			u->stats.live_clips++;
+			MT_INF("clip %" PRIu64 ": uploading while it is recorded", u->seq);
+		}
 		if (!ret)
 			ret = journal_save(u);
 		return ret ? ret : 1;
 	}
-	if ((uint64_t)f->up.offset >= size) {
-		f->done = (uint64_t)f->up.offset == size;
-		if (!f->done)
-			return -EPROTO; /* the station has more than the file: not ours */
+	if (f->ask) {
+		/* resuming: HEAD, then PATCH from the station's Upload-Offset */
+		int64_t was = f->up.offset;
+
+		ret = mt_tus_head(&u->station, &f->up);
+		if (ret == -ESTALE) {
+			MT_WRN("clip %" PRIu64 " %s: upload gone at the station; starting it again",
+			       u->seq, kind[i]);
+			memset(&f->up, 0, sizeof(f->up));
+			f->up.length = -1;
+		}
+		if (ret && ret != -ESTALE)
+			return ret;
+		f->ask = false;
+		if (f->up.offset != was || ret == -ESTALE)
+			ret = journal_save(u);
+		return ret ? ret : 1;
+	}
+	if ((uint64_t)f->up.offset > size) {
+		if (live)
+			return 0; /* cannot be: never more than was committed; wait */
+		if (f->up.length < 0)
+			return start_over(u, f, size);
+		return -EPROTO; /* the station has more than the file: not ours */
+	}
+	if ((uint64_t)f->up.offset == size && (live || f->up.length >= 0)) {
+		if (live)
+			return 0; /* all that is committed is there */
+		f->done = true;
 		ret = journal_save(u);
 		return ret ? ret : 1;
 	}
 	len = size - (uint64_t)f->up.offset > MT_UPLOADER_CHUNK ?
 		      MT_UPLOADER_CHUNK :
 		      (size_t)(size - (uint64_t)f->up.offset);
+	/* a deferred length becomes known with the clip's last PATCH */
+	final = !live && f->up.length < 0 && (uint64_t)f->up.offset + len == size;
 	ret = open_at(u, path, f->up.offset, &rd.fd);
+	if (ret == -ENOENT && u->cfg.spool)
+		return 0;
 	if (ret)
 		return ret;
 	int64_t before = f->up.offset;
 
-	ret = mt_tus_patch(&u->station, &f->up, read_piece, &rd, len, false);
+	ret = mt_tus_patch(&u->station, &f->up, read_piece, &rd, len, final);
 	mt_storage_close(u->cfg.st, rd.fd);
-	if (f->up.offset > before)
-		u->stats.bytes += (uint64_t)(f->up.offset - before);
+	if (f->up.offset > before) {
+		/* ours: what this PATCH carried and the station kept (the HEAD
+		 * after a 409 may move the offset further; resuming asks with
+		 * HEAD first, so a 409 is rare) */
+		uint64_t moved = (uint64_t)(f->up.offset - before);
+
+		if (moved > rd.sent)
+			moved = rd.sent;
+		u->stats.bytes += moved;
+		if (live)
+			u->stats.live_bytes += moved;
+	}
 	if (ret == -ESTALE) {
 		/* the station dropped the upload: start that file over */
 		MT_WRN("clip %" PRIu64 " %s: upload gone at the station; starting it again", u->seq,
 		       kind[i]);
 		memset(&f->up, 0, sizeof(f->up));
+		f->up.length = -1;
 	}
+	if (ret && ret != -ESTALE && f->up.offset == before)
+		f->ask = true; /* the link failed and no HEAD said where it stands */
 	if (!ret || ret == -ESTALE || f->up.offset != before) {
 		int jr = journal_save(u);
 
@@ -484,6 +577,44 @@ void mt_uploader_retry_now(struct mt_uploader *u)
 	u->backoff_us = 0;
 }
 
+/* Following a spool: the oldest clip without a receipt, sealed or still
+ * being recorded; and, for the clip in progress, what the spool says now
+ * (live, and how many of its bytes are committed). 1 when there is a clip,
+ * 0 when none. */
+static int follow(struct mt_uploader *u)
+{
+	struct mt_spool_entry e;
+	uint64_t after = u->active ? u->seq - 1 : 0;
+
+	while (mt_spool_next(u->cfg.spool, after, &e) == 0) {
+		if (u->active && e.seq != u->seq)
+			break; /* ours is gone (voided, or evicted) */
+		after = e.seq;
+		if (!u->active &&
+		    (e.state == MT_SPOOL_RECEIPTED || mt_uploader_delivered(u, e.seq)))
+			continue;
+		if (!u->active) {
+			u->seq = e.seq;
+			u->active = true;
+			journal_load(u);
+		}
+		u->live = e.state == MT_SPOOL_RECORDING;
+		u->live_bytes = e.clip_bytes;
+		return 1;
+	}
+	if (u->active)
+		MT_WRN("clip %" PRIu64 ": left the spool before it was delivered", u->seq);
+	u->active = false;
+	return 0;
+}
+
+void mt_uploader_follow(struct mt_uploader *u, struct mt_spool *sp)
+{
+	u->cfg.spool = sp;
+	u->active = false; /* picked again from the new source */
+	u->live = false;
+}
+
 int mt_uploader_step(struct mt_uploader *u)
 {
 	struct scan s = { .u = u };
@@ -492,20 +623,27 @@ int mt_uploader_step(struct mt_uploader *u)
 
 	if (now < u->next_try_us)
 		return -EAGAIN;
-	if (!u->active) {
+	if (u->cfg.spool) {
+		if (!follow(u))
+			return 0;
+	} else if (!u->active) {
 		ret = mt_storage_list(u->cfg.st, u->cfg.spool_dir, pick, &s);
 		if (ret || !s.found)
 			return 0;
 		u->seq = s.best;
 		u->active = true;
+		u->live = false;
 		journal_load(u);
-		u->f[F_CKPT].done = u->f[F_CKPT].done || !exists(u, u->seq, "ckpt");
 	}
+	if (!u->live)
+		u->f[F_CKPT].done = u->f[F_CKPT].done || !exists(u, u->seq, "ckpt");
 	ret = 0;
 	for (int i = 0; i < NFILES; i++) {
 		if (u->f[i].done)
 			continue;
 		ret = send_piece(u, i);
+		if (ret == 0)
+			return 0; /* a live clip's next fragment is not committed yet */
 		break;
 	}
 	if (ret == 0) {

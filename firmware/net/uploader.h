@@ -1,7 +1,12 @@
-/* The uploader: sends sealed clips from the spool to the ward station in
+/* The uploader: sends clips from the spool to the ward station in
  * sequence order, resumably, and keeps the station's signed receipt.
  *
- * A clip is ready when its manifest and signature are in the spool
+ * Following the spool (mt_uploader_follow, as the recorder does), a clip
+ * goes up while it is recorded: created with Upload-Defer-Length: 1 when it
+ * opens, a PATCH for each fragment the spool has synced and chained, the
+ * length with the last PATCH once it is sealed. A deferred upload that
+ * holds more than the sealed file (a recovery cut the clip short) is
+ * terminated and begun again. Without a spool, a clip is ready when its manifest and signature are in the spool
  * (clip-N.json, clip-N.sig next to clip-N.mp4; clip-N.ckpt when it has
  * checkpoints). Its four files go up by tus; the locations and offsets are
  * journaled in clip-N.up (replaced atomically after every acknowledged
@@ -23,6 +28,7 @@
 #include "net/station.h"
 #include "net/tus.h"
 
+struct mt_spool;
 struct mt_storage;
 struct mt_net;
 struct mt_drbg;
@@ -37,6 +43,9 @@ struct mt_uploader_config {
 	struct mt_drbg *drbg;
 	struct mt_clock *clock;
 	const char *spool_dir;
+	/* The spool being recorded into, followed live (mt_uploader_follow);
+	 * NULL: sealed clips are found by listing spool_dir. */
+	struct mt_spool *spool;
 	const char *keys_dir;
 	const char *url;        /* https://station[:port][/base] */
 	uint32_t kbps;          /* upload cap in kbit/s; 0 = none */
@@ -49,15 +58,19 @@ struct mt_uploader_stats {
 	uint64_t bytes;     /* payload bytes the station acknowledged */
 	uint64_t failures;  /* attempts that failed (then backed off) */
 	uint64_t bad_receipts;
-	uint64_t last_seq; /* last clip delivered */
-	int64_t last_us;   /* when (clock hal), 0 = never */
-	int last_error;    /* 0, or the last failure */
+	uint64_t live_clips; /* clips whose upload began while they were recorded */
+	uint64_t live_bytes; /* bytes acknowledged while their clip was recorded */
+	uint64_t restarts;   /* uploads terminated and begun again (a recovery cut the clip) */
+	uint64_t last_seq;   /* last clip delivered */
+	int64_t last_us;     /* when (clock hal), 0 = never */
+	int last_error;      /* 0, or the last failure */
 	char last_why[120];
 };
 
 struct mt_upload_file {
 	struct mt_tus_upload up;
 	bool done;
+	bool ask; /* the offset is journaled or stale: HEAD before the next PATCH */
 };
 
 struct mt_uploader {
@@ -72,6 +85,8 @@ struct mt_uploader {
 	/* the clip in progress */
 	uint64_t seq;
 	bool active;
+	bool live;                  /* it is still being recorded (following a spool) */
+	uint64_t live_bytes;        /* ... and this much of it is committed */
 	struct mt_upload_file f[4]; /* clip, manifest, signature, checkpoints */
 	int64_t next_try_us;
 	int64_t backoff_us;
@@ -92,6 +107,12 @@ int mt_uploader_step(struct mt_uploader *u);
 
 /* Ends a back-off: the next step tries at once (the installer asked). */
 void mt_uploader_retry_now(struct mt_uploader *u);
+/* Follows sp (NULL: stops following; sp must stay open until then): the
+ * clip being recorded is uploaded while it grows, fragment by fragment as
+ * the spool commits them, with Upload-Defer-Length: 1, and its length is
+ * sent with the last PATCH once the clip is sealed. Not concurrently with
+ * mt_uploader_step. */
+void mt_uploader_follow(struct mt_uploader *u, struct mt_spool *sp);
 
 /* Whether clip seq has a checked receipt in the spool. */
 bool mt_uploader_delivered(struct mt_uploader *u, uint64_t seq);

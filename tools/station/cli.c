@@ -232,6 +232,20 @@ static void utc(int64_t ms, char *out, size_t cap)
 		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Prints {"name": list} and takes the list. */
+static void print_list(const char *name, cJSON **list)
+{
+	cJSON *doc = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddItemToObject(doc, name, *list);
+	*list = NULL;
+	s = cJSON_Print(doc);
+	printf("%s\n", s ? s : "{}");
+	cJSON_free(s);
+	cJSON_Delete(doc);
+}
+
 int mt_cli_clips(const struct mt_cli_opts *o)
 {
 	struct mt_db db;
@@ -284,17 +298,70 @@ int mt_cli_clips(const struct mt_cli_opts *o)
 		       strcmp(state, "OK") ? reason : "");
 	}
 	sqlite3_finalize(q);
-	if (o->json) {
-		cJSON *doc = cJSON_CreateObject();
-		char *s;
+	if (o->json)
+		print_list("clips", &list);
+	ret = 0;
+out_free:
+	cJSON_Delete(list);
+	mt_db_free(&db);
+	return ret;
+}
 
-		cJSON_AddItemToObject(doc, "clips", list);
-		list = NULL;
-		s = cJSON_Print(doc);
-		printf("%s\n", s ? s : "{}");
-		cJSON_free(s);
-		cJSON_Delete(doc);
+int mt_cli_uploads(const struct mt_cli_opts *o)
+{
+	struct mt_db db;
+	sqlite3_stmt *q;
+	cJSON *list = cJSON_CreateArray();
+	int ret = 1;
+
+	mt_db_init(&db);
+	if (open_db(o->data, &db) ||
+	    sqlite3_prepare_v2(
+		    db.h,
+		    "SELECT id, device_id, COALESCE(filename, ''), upload_offset, COALESCE(length, -1),"
+		    " state, created_ms, updated_ms FROM uploads WHERE state IN ('open',"
+		    " 'complete') ORDER BY device_id, created_ms, id",
+		    -1, &q, NULL) != SQLITE_OK)
+		goto out_free;
+	if (!o->json)
+		printf("%-32s %-19s %-17s %12s %12s %-8s %s\n", "UPLOAD", "DEVICE", "FILE",
+		       "OFFSET", "LENGTH", "STATE", "UPDATED (UTC)");
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(q, 0);
+		const char *dev = (const char *)sqlite3_column_text(q, 1);
+		const char *file = (const char *)sqlite3_column_text(q, 2);
+		const char *state = (const char *)sqlite3_column_text(q, 5);
+		int64_t off = sqlite3_column_int64(q, 3), len = sqlite3_column_int64(q, 4);
+		char when[32], lens[24];
+
+		if (o->json) {
+			cJSON *c = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(c, "id", id);
+			cJSON_AddStringToObject(c, "device_id", dev);
+			cJSON_AddStringToObject(c, "filename", file);
+			cJSON_AddNumberToObject(c, "offset", (double)off);
+			/* -1: deferred (Upload-Defer-Length), not known yet */
+			cJSON_AddNumberToObject(c, "length", (double)len);
+			cJSON_AddStringToObject(c, "state", state);
+			cJSON_AddNumberToObject(c, "created_ms",
+						(double)sqlite3_column_int64(q, 6));
+			cJSON_AddNumberToObject(c, "updated_ms",
+						(double)sqlite3_column_int64(q, 7));
+			cJSON_AddItemToArray(list, c);
+			continue;
+		}
+		utc(sqlite3_column_int64(q, 7), when, sizeof(when));
+		if (len < 0)
+			snprintf(lens, sizeof(lens), "deferred");
+		else
+			snprintf(lens, sizeof(lens), "%lld", (long long)len);
+		printf("%-32s %-19s %-17s %12lld %12s %-8s %s\n", id, dev, file, (long long)off,
+		       lens, state, when);
 	}
+	sqlite3_finalize(q);
+	if (o->json)
+		print_list("uploads", &list);
 	ret = 0;
 out_free:
 	cJSON_Delete(list);
@@ -356,17 +423,8 @@ int mt_cli_devices(const struct mt_cli_opts *o)
 		       b, (long long)sqlite3_column_int64(q, 8), name);
 	}
 	sqlite3_finalize(q);
-	if (o->json) {
-		cJSON *doc = cJSON_CreateObject();
-		char *s;
-
-		cJSON_AddItemToObject(doc, "devices", list);
-		list = NULL;
-		s = cJSON_Print(doc);
-		printf("%s\n", s ? s : "{}");
-		cJSON_free(s);
-		cJSON_Delete(doc);
-	}
+	if (o->json)
+		print_list("devices", &list);
 	ret = 0;
 out_free:
 	cJSON_Delete(list);

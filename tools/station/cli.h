@@ -13,7 +13,7 @@ struct mt_cli_opts {
 	const char *listen;      /* serve --listen ADDR:PORT */
 	unsigned enroll_limit;   /* serve --enroll-limit N (a minute, an address) */
 	uint64_t max_size;       /* serve --max-size BYTES */
-	int json;                /* clips/devices --json */
+	int json;                /* clips/uploads/devices --json */
 	const char *device;      /* revoke DEVICE */
 };
 
@@ -21,6 +21,9 @@ int mt_cli_init(const struct mt_cli_opts *o);
 int mt_cli_enroll_code(const struct mt_cli_opts *o);
 int mt_cli_serve(const struct mt_cli_opts *o);
 int mt_cli_clips(const struct mt_cli_opts *o);
+/* Uploads not yet part of a clip: in progress (a deferred length shows
+ * as -1) or complete and waiting for their commit. */
+int mt_cli_uploads(const struct mt_cli_opts *o);
 int mt_cli_devices(const struct mt_cli_opts *o);
 int mt_cli_revoke(const struct mt_cli_opts *o);
 

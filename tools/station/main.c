@@ -1,5 +1,6 @@
 /* mt-station: the ward station's server and its administration commands
- * (docs/station.md): init, enroll-code, serve, clips, devices, revoke. */
+ * (docs/station.md): init, enroll-code, serve, clips, uploads, devices,
+ * revoke. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 		"       mt-station serve --data DIR --listen ADDR:PORT [--enroll-limit N]\n"
 		"                        [--max-size BYTES]\n"
 		"       mt-station clips --data DIR [--json]\n"
+		"       mt-station uploads --data DIR [--json]\n"
 		"       mt-station devices --data DIR [--json]\n"
 		"       mt-station revoke --data DIR DEVICE\n"
 		"The ward station: enrolls devices, takes their clips over mutual TLS (tus\n"
@@ -64,7 +66,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!cmd || cmd[0] == '-')
-		return fail("give a command: init, enroll-code, serve, clips, devices or revoke");
+		return fail(
+			"give a command: init, enroll-code, serve, clips, uploads, devices or revoke");
 	optind = 2;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -129,6 +132,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "clips") == 0)
 		return mt_cli_clips(&o);
+	if (strcmp(cmd, "uploads") == 0)
+		return mt_cli_uploads(&o);
 	if (strcmp(cmd, "devices") == 0)
 		return mt_cli_devices(&o);
 	return fail("unknown command");

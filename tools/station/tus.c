@@ -206,6 +206,11 @@ static enum MHD_Result patch_begin(struct mt_req *r, struct mt_db_upload *u)
 		return mt_srv_reject(r, MHD_HTTP_CONTENT_TOO_LARGE,
 				     "Upload-Length %" PRIu64 " below the offset or over %" PRIu64,
 				     len, st->max_size);
+	if (len_h && u->length < 0)
+		/* a clip uploaded while it was recorded: this much came before it closed */
+		mt_util_log("upload %s (%s of %s): length %" PRIu64 " given at offset %" PRId64
+			    " (deferred until now)",
+			    u->id, u->filename, r->device, len, u->offset);
 	if (len_h)
 		u->length = (int64_t)len;
 	if ((u->length >= 0 && off + cl > (uint64_t)u->length) || off + cl > st->max_size)

@@ -132,9 +132,9 @@ static int upload(int argc, char **argv)
 			mt_clock_sleep_us(&mt_linux_clock, 100000);
 	}
 	printf("delivered=%" PRIu64 " bytes=%" PRIu64 " failures=%" PRIu64 " bad_receipts=%" PRIu64
-	       " reconnects=%" PRIu64 " requests=%" PRIu64 "\n",
+	       " restarts=%" PRIu64 " reconnects=%" PRIu64 " requests=%" PRIu64 "\n",
 	       u.stats.delivered, u.stats.bytes, u.stats.failures, u.stats.bad_receipts,
-	       u.station.reconnects, u.station.requests);
+	       u.stats.restarts, u.station.reconnects, u.station.requests);
 	mt_uploader_close(&u);
 	return ret ? 1 : 0;
 }

@@ -10,6 +10,11 @@
 #   throttle  256 kbit/s each way (tc tbf)
 #   cut       the link set down at random offsets mid-upload, then up
 #   kill      the device SIGKILLed mid-upload and restarted (journal resume)
+#   live      the real matthan ($MT_MATTHAN) records footage in the device
+#             namespace and uploads each clip while recording it; the link
+#             is cut for 3 s while the station holds part of a clip that is
+#             still open, then restored: every clip must still end at the
+#             station byte-identical, OK, receipted
 #
 # Each case must end with every clip at the station byte-identical and
 # exactly once (station files compared with cmp, `mt-station clips --json`
@@ -25,7 +30,7 @@ set -euo pipefail
 station=$1 up=$2 seal=$3
 shift 3
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(loss throttle cut kill)
+[ ${#cases[@]} -gt 0 ] || cases=(loss throttle cut kill live)
 
 fail() {
 	echo "netfaults: FAIL: $*" >&2
@@ -290,6 +295,49 @@ for c in "${cases[@]}"; do
 		[ -n "$sent" ] && [ "$sent" -lt "$total" ] ||
 			fail "kill: the run after the kills sent ${sent:-?} of $total bytes: no resume"
 		echo "kill: the run after the kills sent $sent of $total clip bytes"
+		;;
+	live)
+		matthan=${MT_MATTHAN:?MT_MATTHAN is not set (ctest sets it to the matthan binary)}
+		keys=$work/live/keys spool=$work/live/spool
+		mkdir -p "$work/live/in"
+		for i in $(seq 470 969); do # 20 s at 25 fps: one long event on the highway
+			ln -s "${footage%/*}/$(printf 'in%06d.jpg' "$i")" "$work/live/in/"
+		done
+		conf=$work/live/matthan.conf
+		printf 'device.keys = "%s"\nspool.path = "%s"\nconsole.device = "none"\n' \
+			"$keys" "$spool" >"$conf"
+		code=$("$station" enroll-code --data "$work/station" --device-name live | tail -1)
+		ind "$matthan" --config "$conf" enroll "$url" "$code" "$fp" >"$work/live/enroll" 2>&1 ||
+			fail "live: enroll: $(cat "$work/live/enroll")"
+		id=$(cat "$keys/device.id")
+		ind "$matthan" --config "$conf" --set capture.device="$work/live/in" \
+			--set capture.fps=25 --set record.preroll_s=2 --set record.postroll_s=2 \
+			>"$work/live/report" 2>"$work/live/log" &
+		rec=$!
+		bg+=("$rec")
+		open=
+		for _ in $(seq 300); do # until the station holds bytes of an open clip
+			open=$(ls "$spool" 2>/dev/null | sed -n 's/\.part$//p' | head -1 || true)
+			[ -n "$open" ] && "$station" uploads --data "$work/station" --json |
+				python3 -c 'import json,sys; sys.exit(not any(u["filename"] == sys.argv[1] and u["length"] == -1 and u["offset"] > 0 for u in json.load(sys.stdin)["uploads"]))' "$open" &&
+				break
+			open=
+			sleep 0.1
+		done
+		[ -n "$open" ] || fail "live: no bytes of a clip being recorded reached the station"
+		ind ip link set "$dif" down
+		echo "live: link down while $open is recorded and partly at the station"
+		sleep 3
+		[ -e "$spool/$open.part" ] && echo "live: link up, $open still being recorded"
+		ind ip link set "$dif" up
+		wait "$rec" || fail "live: matthan exited $?: $(tail -5 "$work/live/log")"
+		grep "^uploaded\|uploaded while recorded" "$work/live/report"
+		grep -q "^ *[1-9][0-9]* clips uploaded while recorded" "$work/live/report" ||
+			fail "live: no clip was uploaded while recorded"
+		n=$(grep -c '^sealed ' "$spool/journal")
+		mkdir -p "$work/live/orig"
+		cp "$spool"/clip-*.mp4 "$work/live/orig/"
+		check_delivered live "$n"
 		;;
 	*) fail "unknown case $c" ;;
 	esac
