@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/ota_agent.h"
 #include "app/pipeline.h"
 #include "core/ring.h"
 #include "core/supervisor.h"
@@ -314,6 +315,17 @@ static void hook_reboot(void *arg)
 	atomic_store(st->stop, 1);
 }
 
+static int hook_ota(void *arg, const char *verb, char *out, size_t cap)
+{
+	struct mt_status *st = arg;
+
+	if (!st->ota) {
+		snprintf(out, cap, "updates are off: this recorder runs no update agent\n");
+		return -ENODEV;
+	}
+	return mt_ota_app_console(st->ota, verb, out, cap);
+}
+
 struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 {
 	return (struct mt_console_hooks){
@@ -324,6 +336,7 @@ struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 		.camera_control = hook_control,
 		.apply = hook_apply,
 		.reboot = hook_reboot,
+		.ota = hook_ota,
 	};
 }
 

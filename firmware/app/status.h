@@ -21,6 +21,7 @@
 struct mt_capture;
 struct mt_clock;
 struct mt_motion;
+struct mt_ota_app;
 struct mt_motion_result;
 struct mt_ring;
 struct mt_run_report;
@@ -46,7 +47,8 @@ struct mt_status {
 	int ctl_result;
 	uint64_t ctl_seq, ctl_done; /* requests made and served */
 	bool restart, reboot;
-	struct mt_config next; /* the configuration of the restart */
+	struct mt_config next;  /* the configuration of the restart */
+	struct mt_ota_app *ota; /* the update agent, for "ota"; NULL: none */
 };
 
 /* clock must outlive st; stop is the flag mt_pipeline_run() watches.

@@ -151,17 +151,6 @@ int mt_cmd_station(struct mt_console *c, int argc, char **argv)
 	return mt_console_not_built(c, "station test", "delivery", 7);
 }
 
-int mt_cmd_ota(struct mt_console *c, int argc, char **argv)
-{
-	static const char *const subs[] = { "status", "check", "apply", "rollback" };
-
-	for (size_t i = 0; argc == 2 && i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i]) == 0)
-			return mt_console_not_built(c, "ota", "the update agent", 9);
-	mt_console_usage(c, mt_console_cmd_find("ota"));
-	return 1;
-}
-
 /* ---- reboot and factory-reset ---- */
 
 int mt_cmd_reboot(struct mt_console *c, int argc, char **argv)

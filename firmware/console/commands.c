@@ -85,8 +85,11 @@ static const struct mt_console_cmd cmds[] = {
 	{ "station", "check the way to the station step by step (issue #7)",
 	  "station test             DNS, TCP, TLS, certificate, signed request",
 	  "station test", station_subs, mt_cmd_station, NULL },
-	{ "ota", "firmware updates from the station (issue #9)",
-	  "ota status|check|apply|rollback",
+	{ "ota", "firmware updates: slots, checks, install, rollback",
+	  "ota status               slots, version, floor, last check, download\n"
+	  "ota check                ask the station now; download a newer version\n"
+	  "ota apply                install it (or the newest), restart on trial\n"
+	  "ota rollback             drop the trial slot: back to the committed one",
 	  "ota check", ota_subs, mt_cmd_ota, NULL },
 	{ "reboot", "finish the clip, stop the recorder and start again",
 	  "reboot",

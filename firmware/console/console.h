@@ -101,6 +101,10 @@ struct mt_console_hooks {
 	/* Stops the recorder cleanly and ends the program with
 	 * MT_CONSOLE_EXIT_REBOOT (the service manager starts it again). */
 	void (*reboot)(void *arg);
+	/* The update agent's answer to "ota VERB" (status, check, apply,
+	 * rollback) as lines in out; 0, or a negative error after writing why.
+	 * check, apply and rollback are handed to the agent's thread. */
+	int (*ota)(void *arg, const char *verb, char *out, size_t cap);
 };
 
 /* The exit status of matthan after "reboot" or "factory-reset"; the

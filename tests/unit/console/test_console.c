@@ -43,6 +43,8 @@ struct fake_rec {
 	int reboots;
 	struct mt_frame *snap;
 	int snap_ret;
+	char ota_verb[16]; /* the last "ota" asked of the agent */
+	int ota_ret;
 };
 
 static struct fake_rec rec;
@@ -120,6 +122,16 @@ static void fake_reboot(void *arg)
 	rec.reboots++;
 }
 
+static int fake_ota(void *arg, const char *verb, char *out, size_t cap)
+{
+	snprintf(rec.ota_verb, sizeof(rec.ota_verb), "%s", verb);
+	if (rec.ota_ret)
+		snprintf(out, cap, "updates are off: no slot root\n");
+	else
+		snprintf(out, cap, "agent said %s\nsecond line\n", verb);
+	return rec.ota_ret;
+}
+
 /* ---- the console under test ---- */
 
 static struct mt_manual_clock clk;
@@ -173,7 +185,8 @@ static int setup(void **state)
 			   .snapshot = fake_snapshot,
 			   .camera_control = fake_control,
 			   .apply = fake_apply,
-			   .reboot = fake_reboot },
+			   .reboot = fake_reboot,
+			   .ota = fake_ota },
 	};
 	mt_console_init(&con, &ccfg);
 	mt_console_begin(&con);
@@ -786,10 +799,36 @@ static void test_not_built_yet_commands_say_so(void **state)
 	assert_non_null(strstr(s, "station test: delivery is not built yet (issue #7)"));
 	s = typed("station\r");
 	assert_non_null(strstr(s, "usage: station test"));
-	s = typed("ota check\r");
-	assert_non_null(strstr(s, "ota: the update agent is not built yet (issue #9)"));
+}
+
+/* ---- ota: the agent's answers through the hook ---- */
+
+static void test_ota_asks_the_agent(void **state)
+{
+	static const char *const verbs[] = { "status", "check", "apply", "rollback" };
+	const char *s;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		snprintf(want, sizeof(want), "ota %s\r", verbs[i]);
+		s = typed(want);
+		assert_string_equal(rec.ota_verb, verbs[i]);
+		snprintf(want, sizeof(want), "agent said %s\r\nsecond line\r\n", verbs[i]);
+		assert_non_null(strstr(s, want));
+	}
+	rec.ota_verb[0] = '\0';
 	s = typed("ota upgrade\r");
-	assert_non_null(strstr(s, "usage: ota status|check|apply|rollback"));
+	assert_non_null(strstr(s, "usage: ota status "));
+	assert_non_null(strstr(s, "example: ota check"));
+	s = typed("ota\r");
+	assert_non_null(strstr(s, "usage: ota status "));
+	s = typed("ota status now\r");
+	assert_non_null(strstr(s, "usage: ota status "));
+	assert_string_equal(rec.ota_verb, ""); /* none of these reached the agent */
+	rec.ota_ret = -ENODEV;
+	s = typed("ota check\r");
+	assert_non_null(strstr(s, "updates are off: no slot root"));
+	rec.ota_ret = 0;
 }
 
 /* ---- reboot, factory-reset ---- */
@@ -928,6 +967,7 @@ int main(void)
 		T(test_selftest),
 		T(test_clips_list_show),
 		T(test_not_built_yet_commands_say_so),
+		T(test_ota_asks_the_agent),
 		T(test_reboot_asks_the_app),
 		T(test_factory_reset_needs_the_word_then_erases),
 		T(test_garbage_does_not_crash_or_change_config),
