@@ -298,7 +298,7 @@ static bool health_check(struct mt_ota_app *a, char *why, size_t cap)
 	bool frames = false, spool = false, station = false;
 	char w[3][200] = { "no frames yet", "", "" };
 
-	while (!mt_thread_should_stop(&a->t)) {
+	while (!mt_thread_should_stop(&a->t) && !atomic_load(&a->want_rollback)) {
 		mt_thread_beat(&a->t);
 		if (!frames) {
 			f = frames_now(a);
@@ -325,6 +325,26 @@ static bool health_check(struct mt_ota_app *a, char *why, size_t cap)
 		 !spool  ? w[1] :
 			   w[2]);
 	return false;
+}
+
+static void rollback(struct mt_ota_app *a)
+{
+	int ret = mt_ota_rollback(&a->ota, "rolled back on the console");
+
+	if (ret) {
+		SET(a, state, "rollback: %s",
+		    ret == -ENOENT ? "no slot is on trial" : mt_strerror(ret));
+		return;
+	}
+	if (!a->trial) {
+		MT_WRN("console: the pending trial was dropped");
+		SET(a, state, "the pending trial was dropped on the console");
+		return;
+	}
+	MT_WRN("console: trial of slot %c (%s) dropped; restarting on the committed slot",
+	       a->running, a->version);
+	SET(a, state, "trial dropped on the console: restarting");
+	leave(a, MT_OTA_EXIT_RESTART);
 }
 
 static void run_trial(struct mt_ota_app *a)
@@ -354,6 +374,10 @@ static void run_trial(struct mt_ota_app *a)
 	}
 	if (mt_thread_should_stop(&a->t))
 		return; /* stopped before the end: this try counts, nothing is judged */
+	if (atomic_exchange(&a->want_rollback, 0)) {
+		rollback(a); /* the console's: the trial is dropped, not judged */
+		return;
+	}
 	MT_ERR("slot %c (%s): %s", a->running, a->version, why);
 	SET(a, health, "FAILED: %s", why);
 	ret = mt_ota_health_failed(&a->ota, why);
@@ -431,21 +455,6 @@ static void check(struct mt_ota_app *a, bool install)
 	    install ? "" : ": ota apply installs it");
 	if (install)
 		install_and_restart(a);
-}
-
-static void rollback(struct mt_ota_app *a)
-{
-	int ret = mt_ota_rollback(&a->ota, "rolled back on the console");
-
-	if (ret) {
-		SET(a, state, "rollback: %s",
-		    ret == -ENOENT ? "no slot is on trial" : mt_strerror(ret));
-		return;
-	}
-	MT_WRN("console: trial of slot %c dropped", a->trial ? a->running : 'x');
-	SET(a, state, "trial dropped on the console%s", a->trial ? ": restarting" : "");
-	if (a->trial)
-		leave(a, MT_OTA_EXIT_RESTART);
 }
 
 static int agent_main(struct mt_thread *self, void *arg)
@@ -697,10 +706,12 @@ int mt_ota_app_console(struct mt_ota_app *a, const char *verb, char *out, size_t
 			return -EBUSY;
 		}
 		atomic_store(&a->want_apply, 1);
+		pthread_mutex_lock(&a->lock);
 		snprintf(
 			out, cap,
 			"installing %s: the recorder stops cleanly and restarts into it on trial\n",
 			a->ready ? a->offer.version : "the newest version (checking first)");
+		pthread_mutex_unlock(&a->lock);
 		return 0;
 	}
 	if (strcmp(verb, "rollback") == 0) {

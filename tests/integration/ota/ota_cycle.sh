@@ -197,6 +197,8 @@ if [ "$mode" = nginx ]; then
 		fail "nginx served no Range request of the bundle"
 	! grep -q "GET /ota/" "$work/serve.log" || fail "the station served OTA files"
 	echo "b) through nginx: $(grep -c ' 206 ' "$work/nginx.access") Range requests (206)"
+	! grep -E "stuck: no heartbeat|watchdog feed failed" "$work/box.log" ||
+		fail "the supervisor saw a stuck thread"
 	exit 0
 fi
 
@@ -231,9 +233,10 @@ n1=$(wc -l <"$work/exits")
 sleep 3
 [ "$(wc -l <"$work/exits")" -eq "$n1" ] || fail "the box restarted again after 4.0.0: $(tr '\n' ' ' <"$work/exits")"
 
-# ---- e) the console of the running box: ota status, check, apply, rollback ----
-pty=$(sed -n 's/.*console on pseudo-terminal \(\S*\).*/\1/p' "$work/box.log" | tail -1)
-python3 - "$pty" <<'PY' || fail "console"
+# PTY [COMMAND PATTERN | sleep:S]...: types each command on the box's console
+# and waits for its answer to match PATTERN (a python regex over bytes)
+console() {
+	python3 - "$@" <<'PY' || fail "console"
 import os, re, select, sys, termios, time, tty
 
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
@@ -250,33 +253,61 @@ def expect(pattern, timeout=10):
         if select.select([fd], [], [], left)[0]:
             try:
                 buf += os.read(fd, 65536)
-            except BlockingIOError:
+            except (BlockingIOError, OSError):
                 pass
     got, buf = buf, b""
     return got
 
-def run(line, pattern, timeout=10):
-    os.write(fd, line.encode() + b"\r")
-    got = expect(pattern, timeout)
-    print(got.decode(errors="replace").replace("\r", ""))
-
 os.write(fd, b"\r")
 expect(rb"matthan> ")
-run("ota status", rb"running   slot B, version 2\.0\.0 \(board host\).*slots     active B, trial - .*"
-    rb"other slot A holds 4\.0\.0.*floor     2\.0\.0.*reported  2\.0\.0 rolled back: 4\.0\.0: .*matthan> ")
-run("ota check", rb"checking localhost for a newer version.*matthan> ")
-time.sleep(2)
-run("ota status", rb"check     4\.0\.0 is offered, but it failed or was refused here before.*matthan> ")
-run("ota rollback", rb"dropping a pending trial, if any.*matthan> ")
-time.sleep(1)
-run("ota status", rb"agent     rollback: no slot is on trial.*matthan> ")
-run("ota apply", rb"installing the newest version \(checking first\).*matthan> ")
-time.sleep(2)
-run("ota status", rb"check     4\.0\.0 is offered, but it failed or was refused here before.*matthan> ")
-run("ota upgrade", rb"usage: ota status.*example: ota check.*matthan> ")
-run("help ota", rb"ota: firmware updates.*ota rollback .*matthan> ")
+args = sys.argv[2:]
+while args:
+    if args[0].startswith("sleep:"):
+        time.sleep(float(args[0][6:]))
+        args = args[1:]
+        continue
+    os.write(fd, args[0].encode() + b"\r")
+    print(expect(args[1].encode()).decode(errors="replace").replace("\r", ""))
+    args = args[2:]
 PY
+}
+last_pty() { sed -n 's/.*console on pseudo-terminal \(\S*\).*/\1/p' "$work/box.log" | tail -1; }
+
+# ---- e) the console of the running box: ota status, check, apply, rollback ----
+console "$(last_pty)" \
+	"ota status" "running   slot B, version 2\.0\.0 \(board host\).*slots     active B, trial - .*other slot A holds 4\.0\.0.*floor     2\.0\.0.*reported  2\.0\.0 rolled back: 4\.0\.0: .*matthan> " \
+	"ota check" "checking localhost for a newer version.*matthan> " sleep:2 \
+	"ota status" "check     4\.0\.0 is offered, but it failed or was refused here before.*matthan> " \
+	"ota rollback" "dropping a pending trial, if any.*matthan> " sleep:1 \
+	"ota status" "agent     rollback: no slot is on trial.*matthan> " \
+	"ota apply" "installing the newest version \(checking first\).*matthan> " sleep:2 \
+	"ota status" "check     4\.0\.0 is offered, but it failed or was refused here before.*matthan> " \
+	"ota upgrade" "usage: ota status.*example: ota check.*matthan> " \
+	"help ota" "ota: firmware updates.*ota rollback .*matthan> "
 n2=$(wc -l <"$work/exits")
 [ "$n2" -eq "$n1" ] || fail "the console's apply of a failed version restarted the box"
 echo "e) console: ota status, check, apply, rollback answer on the running box"
+
+# ---- f) ota rollback on the console of a slot on trial ----
+# 5.0.0 cannot reach the station either: its trial lasts the 8 s of its
+# health check, time enough for the installer to drop it by hand
+printf '#!/bin/sh\nexec "%s" "$@" --set station.url=https://localhost:9\n' "$matthan" \
+	>"$work/nostation5.sh"
+publish 5.0.0 "$work/nostation5.sh"
+for _ in $(seq 100); do
+	grep -q "updates on: slot A, version 5.0.0, ON TRIAL" "$work/box.log" && break
+	sleep 0.2
+done
+grep -q "updates on: slot A, version 5.0.0, ON TRIAL" "$work/box.log" || fail "5.0.0 never started"
+console "$(last_pty)" \
+	"ota status" "running   slot A, version 5\.0\.0, ON TRIAL.*trial A \(2 tries left\).*matthan> " \
+	"ota rollback" "dropping this trial: the recorder restarts on the committed slot"
+wait_report "^rolled back|2.0.0|5.0.0: slot A abandoned: rolled back on the console" 60
+grep -q "active=B trial=- tries=0" <<<"$(state)" || fail "slot state after the rollback: $(state)"
+[ "$(tail -n +$((n2 + 1)) "$work/exits" | head -2 | tr '\n' ' ')" = "76 76 " ] ||
+	fail "exits around the console's rollback: $(tail -n +$((n2 + 1)) "$work/exits" | tr '\n' ' ')"
+echo "f) console rollback of 5.0.0 on trial: B back; reported: $(reported)"
+# recording never stalled behind the agent: no thread went without a heartbeat
+! grep -E "stuck: no heartbeat|watchdog feed failed" "$work/box.log" ||
+	fail "the supervisor saw a stuck thread"
 echo "ota_cycle: OK"
