@@ -115,6 +115,29 @@ EOF
 	printf 'ota.url = "https://localhost:%s"\n' "$port" >>"$conf"
 fi
 
+# the agent stays off, saying why, without a slot root, an update key or a
+# usable ota.url (the recorder runs on regardless)
+off_because() { # WHY [--set KEY=VALUE]...
+	local why=$1 p
+	shift
+	"$matthan" --config "$conf" "$@" >/dev/null 2>"$work/off.log" &
+	p=$!
+	for _ in $(seq 100); do
+		grep -q "updates off\|updates on" "$work/off.log" && break
+		sleep 0.1
+	done
+	kill "$p"
+	wait "$p" || true
+	grep -q "updates off: $why" "$work/off.log" ||
+		fail "no 'updates off: $why': $(grep ota "$work/off.log")"
+}
+off_because "no slot root"
+mv "$work/keys/update.pem" "$work/update.pem"
+off_because "no update key" --set "ota.root=$root"
+mv "$work/update.pem" "$work/keys/update.pem"
+off_because "ota.url is not https://" --set "ota.root=$root" --set ota.url=ftp://localhost
+[ ! -e "$root/slots.state" ] || fail "an agent that is off wrote the slot state"
+
 # mt-boot in a loop, as the service manager runs it; each exit status noted
 (
 	for _ in $(seq 40); do
