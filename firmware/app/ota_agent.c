@@ -268,11 +268,11 @@ static bool station_reached(struct mt_ota_app *a, char *why, size_t cap)
 	ret = mt_station_request(&a->link.station, &req, r);
 	if (!ret && r->status != 200)
 		ret = -EPROTO;
-	if (ret)
-		snprintf(why, cap, "station %s not reached: %s%s%s", a->link.url.host,
+	if (ret) /* the TLS client's words only where they add to the error's */
+		snprintf(why, cap, "station %s:%u not reached: %s%s%s", a->link.url.host,
+			 (unsigned)a->link.url.port,
 			 ret == -EPROTO ? "it answered with an error" : mt_strerror(ret),
-			 mt_tls_connected(a->link.tls) ? "" : ", ",
-			 mt_tls_connected(a->link.tls) ? "" : mt_tls_why(a->link.tls));
+			 ret == -EACCES ? ", " : "", ret == -EACCES ? mt_tls_why(a->link.tls) : "");
 	free(r);
 	return ret == 0;
 }

@@ -247,8 +247,10 @@ echo "c) 3.0.0 crashed 3 times; B back; reported: $(reported)"
 # ---- d) 4.0.0 starts but cannot reach the station: health fails 3 times ----
 printf '#!/bin/sh\nexec "%s" "$@" --set station.url=https://localhost:9\n' "$matthan" \
 	>"$work/nostation.sh"
-rolled_back 4.0.0 "$work/nostation.sh" " (4.0.0 health check failed" "76 77 77 77 "
-grep -q "slot A (4.0.0): health check failed after 8 s: station localhost not reached" \
+rolled_back 4.0.0 "$work/nostation.sh" \
+	" (4.0.0 health check failed after 8 s: station localhost:9 not reached: Connection refused); back to B" \
+	"76 77 77 77 "
+grep -q "slot A (4.0.0): health check failed after 8 s: station localhost:9 not reached: Connection refused" \
 	"$work/box.log" || fail "the log does not say why 4.0.0 failed"
 echo "d) 4.0.0 failed its health check 3 times; B back; reported: $(reported)"
 # B stays: no more installs of 3.0.0 or 4.0.0
