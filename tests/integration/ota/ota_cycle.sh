@@ -332,6 +332,18 @@ grep -q "active=B trial=- tries=0" <<<"$(state)" || fail "slot state after the r
 [ "$(tail -n +$((n2 + 1)) "$work/exits" | head -2 | tr '\n' ' ')" = "76 76 " ] ||
 	fail "exits around the console's rollback: $(tail -n +$((n2 + 1)) "$work/exits" | tr '\n' ' ')"
 echo "f) console rollback of 5.0.0 on trial: B back; reported: $(reported)"
+# ---- g) 6.0.0 signed with another key: refused, reported, not fetched again ----
+n3=$(wc -l <"$work/exits")
+openssl ecparam -name prime256v1 -genkey -noout -out "$work/other.key" 2>/dev/null
+key=$work/other.key publish 6.0.0 "$matthan"
+wait_report "^refused|2.0.0|.*signature" 60
+[ "$(cat "$root/skip")" = 6.0.0 ] || fail "6.0.0 is not marked as refused"
+[ ! -e "$root/download.part" ] || fail "the refused download was left behind"
+sleep 3
+[ "$(wc -l <"$work/exits")" -eq "$n3" ] || fail "the box restarted for a refused bundle"
+grep -q "active=B trial=- tries=0" <<<"$(state)" || fail "slot state after 6.0.0: $(state)"
+echo "g) 6.0.0 with another key: refused, reported: $(reported)"
+
 # recording never stalled behind the agent: no thread went without a heartbeat
 ! grep -E "stuck: no heartbeat|watchdog feed failed" "$work/box.log" ||
 	fail "the supervisor saw a stuck thread"
