@@ -95,7 +95,8 @@ pid $work/nginx.pid;
 error_log $work/nginx.err;
 events { worker_connections 16; }
 http {
-	access_log $work/nginx.access;
+	log_format timed '\$msec \$status "\$request" \$body_bytes_sent';
+	access_log $work/nginx.access timed;
 	client_body_temp_path $work/nginx-tmp;
 	proxy_temp_path $work/nginx-tmp;
 	fastcgi_temp_path $work/nginx-tmp;
@@ -216,8 +217,19 @@ if [ "$mode" = station ]; then
 fi
 echo "a) 2.0.0 installed, trial passed, committed, reported ($fetched bytes fetched of $size)"
 if [ "$mode" = nginx ]; then
-	grep -q '"GET /ota/host/host-2.0.0.mtb HTTP/1.1" 206' "$work/nginx.access" ||
+	grep -q ' 206 "GET /ota/host/host-2.0.0.mtb HTTP/1.1"' "$work/nginx.access" ||
 		fail "nginx served no Range request of the bundle"
+	# ota.kbps = 4000 paces it: the last piece is asked for no sooner than
+	# the bytes before it take at 4000 kbit/s (20 % slack)
+	took=$(python3 - "$work/nginx.access" "$size" <<'PY'
+import sys
+t = [float(l.split()[0]) for l in open(sys.argv[1]) if " 206 " in l and ".mtb" in l]
+need = (int(sys.argv[2]) - 65536) * 8 / 4000e3
+print("%.2f %.2f" % (t[-1] - t[0], need))
+sys.exit(0 if t[-1] - t[0] >= 0.8 * need else 1)
+PY
+) || fail "the download was not paced at ota.kbps: $took (s taken, s needed)"
+	echo "b) paced at ota.kbps 4000: ${took% *} s for what takes ${took#* } s at the cap"
 	! grep -q "GET /ota/" "$work/serve.log" || fail "the station served OTA files"
 	echo "b) through nginx: $(grep -c ' 206 ' "$work/nginx.access") Range requests (206)"
 	! grep -E "stuck: no heartbeat|watchdog feed failed" "$work/box.log" ||
