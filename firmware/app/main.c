@@ -14,6 +14,7 @@
 
 #include "app/board.h"
 #include "app/delivery.h"
+#include "app/ota_agent.h"
 #include "app/pipeline.h"
 #include "app/report.h"
 #include "app/status.h"
@@ -30,10 +31,22 @@ MT_LOG_MODULE("main");
 
 static atomic_int stop_requested; /* a signal: the program ends */
 static atomic_int pipeline_stop;  /* the pipeline ends (signal, restart, reboot) */
+static atomic_int ota_exit;       /* the update agent ends the program with this status */
 
 static void on_signal(int sig)
 {
 	(void)sig;
+	atomic_store(&stop_requested, 1);
+	atomic_store(&pipeline_stop, 1);
+}
+
+/* The update agent: an update installed, a failed health check or a
+ * rollback. The recorder stops cleanly (the clip in progress is finished,
+ * sealed clips go up) and the program exits with code for mt-boot. */
+static void on_ota_exit(void *arg, int code)
+{
+	(void)arg;
+	atomic_store(&ota_exit, code);
 	atomic_store(&stop_requested, 1);
 	atomic_store(&pipeline_stop, 1);
 }
@@ -49,7 +62,9 @@ static void usage(FILE *out)
 		"Runs until the camera ends (a replay) or SIGINT/SIGTERM, then prints a\n"
 		"report of what was recorded. The serial console (console.device; \"pty\"\n"
 		"prints its path) takes commands meanwhile: docs/console.md. After the\n"
-		"console's reboot or factory-reset it exits with status %d.\n"
+		"console's reboot or factory-reset it exits with status %d; after installing\n"
+		"an update %d, after a failed health check of an update on trial %d\n"
+		"(docs/ota.md; mt-boot starts it again).\n"
 		"\n"
 		"  --config FILE     runtime configuration (default %s);\n"
 		"                    a missing file means defaults\n"
@@ -58,7 +73,8 @@ static void usage(FILE *out)
 		"  --help, --version\n"
 		"\n"
 		"example: matthan --set capture.device=footage/input --set capture.fps=25\n",
-		MT_CONSOLE_EXIT_REBOOT, CONFIG_MT_CONFIG_PATH);
+		MT_CONSOLE_EXIT_REBOOT, MT_OTA_EXIT_RESTART, MT_OTA_EXIT_HEALTH,
+		CONFIG_MT_CONFIG_PATH);
 }
 
 /* Loads the file, then the --set overrides. A bad file is reported and the
@@ -177,6 +193,7 @@ int main(int argc, char **argv)
 	static struct mt_logring logring;
 	static struct mt_status status;
 	static struct mt_delivery delivery;
+	static struct mt_ota_app ota;
 	char lvl[8];
 	bool reboot;
 	int ret;
@@ -273,11 +290,18 @@ int main(int argc, char **argv)
 	rep = calloc(1, sizeof(*rep));
 	if (!rep)
 		return 1;
+	mt_ota_app_start(&ota, &b, &cfg, &status, on_ota_exit, NULL);
+	if (ota.on)
+		status.ota = &ota;
 	ret = run(&b, &cfg, &status, rep);
+	status.ota = NULL;
+	mt_ota_app_stop(&ota);
 	rep->upload_on = delivery.on;
 	/* what the run sealed last goes up before the report (a signal: briefly) */
 	b.delivery = NULL;
-	mt_delivery_finish(&delivery, atomic_load(&stop_requested) ? 5 : 60);
+	mt_delivery_finish(&delivery, atomic_load(&ota_exit) == MT_OTA_EXIT_RESTART ? 60 :
+				      atomic_load(&stop_requested)                  ? 5 :
+										      60);
 	rep->upload = delivery.up.stats;
 	snprintf(rep->upload_why, sizeof(rep->upload_why), "%s", delivery.why);
 	mt_log_flush();
@@ -301,6 +325,10 @@ int main(int argc, char **argv)
 		MT_ERR("report %s: cannot write", report_path);
 	free(rep);
 	mt_logring_free(&logring);
+	if (atomic_load(&ota_exit)) {
+		MT_INF("update agent: exit %d for mt-boot", atomic_load(&ota_exit));
+		return atomic_load(&ota_exit);
+	}
 	if (reboot) {
 		MT_INF("console asked for a restart: exit %d", MT_CONSOLE_EXIT_REBOOT);
 		return MT_CONSOLE_EXIT_REBOOT;

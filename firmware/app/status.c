@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/delivery.h"
+#include "app/ota_agent.h"
 #include "app/pipeline.h"
 #include "core/ring.h"
 #include "core/supervisor.h"
@@ -394,6 +395,17 @@ static int hook_station_test(void *arg, mt_console_say_fn say, void *ctx)
 	return mt_delivery_test(st->delivery, say, ctx);
 }
 
+static int hook_ota(void *arg, const char *verb, char *out, size_t cap)
+{
+	struct mt_status *st = arg;
+
+	if (!st->ota) {
+		snprintf(out, cap, "updates are off: this recorder runs no update agent\n");
+		return -ENODEV;
+	}
+	return mt_ota_app_console(st->ota, verb, out, cap);
+}
+
 struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 {
 	return (struct mt_console_hooks){
@@ -409,6 +421,7 @@ struct mt_console_hooks mt_status_hooks(struct mt_status *st)
 		.upload_now = hook_upload_now,
 		.enroll = hook_enroll,
 		.station_test = hook_station_test,
+		.ota = hook_ota,
 	};
 }
 

@@ -23,6 +23,7 @@ struct mt_capture;
 struct mt_clock;
 struct mt_delivery;
 struct mt_motion;
+struct mt_ota_app;
 struct mt_motion_result;
 struct mt_ring;
 struct mt_run_report;
@@ -53,7 +54,8 @@ struct mt_status {
 	bool modes_listed;
 	int nmodes; /* or the driver's error (-ENOSYS: it cannot list) */
 	struct mt_capture_mode modes[MT_CONSOLE_MODES];
-	struct mt_config next; /* the configuration of the restart */
+	struct mt_config next;  /* the configuration of the restart */
+	struct mt_ota_app *ota; /* the update agent, for "ota"; NULL: none */
 };
 
 /* clock must outlive st; stop is the flag mt_pipeline_run() watches.

@@ -22,6 +22,10 @@ static enum effect key_effect(enum mt_config_key k)
 		return EFFECT_NOW;
 	if (k == MT_CONFIG_CONSOLE_DEVICE || k == MT_CONFIG_CONSOLE_BAUD)
 		return EFFECT_REBOOT;
+	/* the update agent reads its keys once, at start */
+	if (k == MT_CONFIG_OTA_ROOT || k == MT_CONFIG_OTA_URL || k == MT_CONFIG_OTA_CHECK_S ||
+	    k == MT_CONFIG_OTA_HEALTH_S || k == MT_CONFIG_OTA_KBPS)
+		return EFFECT_REBOOT;
 	return EFFECT_APPLY;
 }
 

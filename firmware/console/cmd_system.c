@@ -1,4 +1,4 @@
-/* clips, ota, reboot and factory-reset (enroll and station: cmd_delivery.c). */
+/* clips, reboot and factory-reset (enroll and station: cmd_delivery.c; ota: cmd_ota.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,19 +129,6 @@ void mt_cmd_clips_complete(struct mt_console *c, int argc, char **argv, mt_conso
 		fn(arg, names[i]);
 	}
 	free(names);
-}
-
-/* ---- subsystems still to come ---- */
-
-int mt_cmd_ota(struct mt_console *c, int argc, char **argv)
-{
-	static const char *const subs[] = { "status", "check", "apply", "rollback" };
-
-	for (size_t i = 0; argc == 2 && i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i]) == 0)
-			return mt_console_not_built(c, "ota", "the update agent", 9);
-	mt_console_usage(c, mt_console_cmd_find("ota"));
-	return 1;
 }
 
 /* ---- reboot and factory-reset ---- */

@@ -92,8 +92,11 @@ static const struct mt_console_cmd cmds[] = {
 	  "station test             enrollment, DNS, TCP, TLS, certificate,\n"
 	  "                         then GET /health with the device certificate",
 	  "station test", station_subs, mt_cmd_station, NULL },
-	{ "ota", "firmware updates from the station (issue #9)",
-	  "ota status|check|apply|rollback",
+	{ "ota", "firmware updates: slots, checks, install, rollback",
+	  "ota status               slots, version, floor, last check, download\n"
+	  "ota check                ask the station now; download a newer version\n"
+	  "ota apply                install it (or the newest), restart on trial\n"
+	  "ota rollback             drop the trial slot: back to the committed one",
 	  "ota check", ota_subs, mt_cmd_ota, NULL },
 	{ "passwd", "change the console password (asks the old one)",
 	  "passwd",

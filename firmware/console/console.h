@@ -138,6 +138,10 @@ struct mt_console_hooks {
 		      const char *name, char *id, size_t id_len, char *why, size_t why_len);
 	/* The way to the station step by step (net/diag.h). */
 	int (*station_test)(void *arg, mt_console_say_fn say, void *ctx);
+	/* The update agent's answer to "ota VERB" (status, check, apply,
+	 * rollback) as lines in out; 0, or a negative error after writing why.
+	 * check, apply and rollback are handed to the agent's thread. */
+	int (*ota)(void *arg, const char *verb, char *out, size_t cap);
 };
 
 /* The exit status of matthan after "reboot" or "factory-reset"; the

@@ -163,6 +163,16 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"the ward station, https://host[:port]; set by matthan enroll"),
 	[MT_CONFIG_STATION_KBPS] = INT("station.kbps", 0, 100000, 0,
 		"upload cap in kbit/s; 0 = none"),
+	[MT_CONFIG_OTA_ROOT] = STR("ota.root", 199, "",
+		"folder of the update slots (mt-boot's MT_OTA_ROOT wins); empty = no updates"),
+	[MT_CONFIG_OTA_URL] = STR("ota.url", 255, "",
+		"bundles from this https:// server instead of the station; empty = the station"),
+	[MT_CONFIG_OTA_CHECK_S] = INT("ota.check_s", 0, 604800, CONFIG_MT_OTA_CHECK_SECONDS,
+		"seconds between update checks; 0 = only on the console's ota check"),
+	[MT_CONFIG_OTA_HEALTH_S] = INT("ota.health_s", 5, 3600, CONFIG_MT_OTA_HEALTH_SECONDS,
+		"a trial slot must pass its health check within this many seconds"),
+	[MT_CONFIG_OTA_KBPS] = INT("ota.kbps", 0, 100000, 0,
+		"update download cap in kbit/s; 0 = none"),
 };
 /* clang-format on */
 /* clang-format on */

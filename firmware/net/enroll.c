@@ -188,6 +188,7 @@ static char *body_json(const struct mt_enroll *e, const char *tls_csr, const cha
 struct answer {
 	char id[MT_ENROLL_ID_MAX];
 	char tls_cert[PEM_MAX], ev_cert[PEM_MAX], ca[PEM_MAX], receipt[PEM_MAX];
+	char update[PEM_MAX]; /* the station's update key; "" from a station without OTA */
 };
 
 static int parse_answer(const char *body, size_t len, struct answer *a)
@@ -198,6 +199,8 @@ static int parse_answer(const char *body, size_t len, struct answer *a)
 	    mt_json_get_str(body, len, "ca_cert", a->ca, sizeof(a->ca)) ||
 	    mt_json_get_str(body, len, "receipt_key", a->receipt, sizeof(a->receipt)))
 		return MT_EFORMAT;
+	if (mt_json_get_str(body, len, "update_key", a->update, sizeof(a->update)))
+		a->update[0] = '\0';
 	for (const char *p = a->id; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 			return MT_EFORMAT; /* it becomes a file's content and a CN */
@@ -231,6 +234,14 @@ static int check_answer(const struct mt_enroll *e, const struct answer *a, const
 		snprintf(why, why_len, "the receipt key does not parse");
 		ret = MT_EFORMAT;
 	}
+	mbedtls_pk_free(&rk);
+	mbedtls_pk_init(&rk);
+	if (!ret && a->update[0] &&
+	    mbedtls_pk_parse_public_key(&rk, (const unsigned char *)a->update,
+					strlen(a->update) + 1)) {
+		snprintf(why, why_len, "the update key does not parse");
+		ret = MT_EFORMAT;
+	}
 out:
 	mbedtls_pk_free(&rk);
 	mbedtls_x509_crt_free(&ca);
@@ -245,6 +256,10 @@ static int store(const struct mt_enroll *e, const struct answer *a)
 	int ret;
 
 	ret = mt_keystore_set_cert(e->evidence, (const uint8_t *)a->ev_cert, strlen(a->ev_cert));
+	if (!ret && a->update[0]) {
+		path_of(path, sizeof(path), e->keys_dir, "update.pem");
+		ret = mt_file_replace(e->st, path, a->update, strlen(a->update));
+	}
 	/* device.id last: its presence means the rest is there */
 	for (int i = 0; !ret && i < 4; i++) {
 		path_of(path, sizeof(path), e->keys_dir, names[i]);

@@ -207,6 +207,9 @@ class Device:
             write(os.path.join(self.dir, "evidence.crt"), d["evidence_cert"].encode())
             write(os.path.join(self.dir, "ca.crt"), d["ca_cert"].encode())
             write(os.path.join(self.dir, "receipt.pub.pem"), d["receipt_key"].encode())
+            # the OTA update key goes to every box (docs/protocol.md)
+            with open(os.path.join(self.st.data, "update.pub.pem")) as f:
+                assert d["update_key"] == f.read(), "enrollment: update_key is not update.pub.pem"
         return r
 
     # tus

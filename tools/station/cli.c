@@ -188,6 +188,10 @@ static int load_station(struct mt_station *st, const struct mt_cli_opts *o)
 	snprintf(path, sizeof(path), "%s/ca.crt", st->data);
 	if (mt_util_read_file(path, 64 * 1024, &st->ca_pem, &len))
 		goto out_bad;
+	/* the update key's public half goes to every box at enrollment */
+	snprintf(path, sizeof(path), "%s/update.pub.pem", st->data);
+	if (mt_util_read_file(path, 64 * 1024, &st->update_pub, &len))
+		goto out_bad;
 	if (mt_db_text(&st->db, st->name, sizeof(st->name),
 		       "SELECT value FROM meta WHERE key = 'name'", NULL) != 1)
 		snprintf(st->name, sizeof(st->name), "matthan station");
@@ -213,6 +217,7 @@ int mt_cli_serve(const struct mt_cli_opts *o)
 	if (load_station(st, o) == 0 && mt_srv_run(st, o->listen) == 0)
 		ret = 0;
 	free(st->ca_pem);
+	free(st->update_pub);
 	mbedtls_pk_free(&st->receipt_key);
 	mbedtls_pk_free(&st->ca_key);
 	mt_pki_rng_free(&st->rng);

@@ -242,6 +242,8 @@ static enum MHD_Result reply_certs(struct mt_req *r, const char *id, const char 
 	cJSON_AddStringToObject(o, "evidence_cert", ev);
 	cJSON_AddStringToObject(o, "ca_cert", r->st->ca_pem);
 	cJSON_AddStringToObject(o, "receipt_key", r->st->receipt_pub);
+	if (r->st->update_pub)
+		cJSON_AddStringToObject(o, "update_key", r->st->update_pub);
 	body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!body)

@@ -33,6 +33,7 @@ struct mt_station {
 	mbedtls_pk_context ca_key, receipt_key;
 	char *ca_pem; /* owned */
 	char receipt_pub[512];
+	char *update_pub;                  /* owned; DIR/update.pub.pem, given at enrollment */
 	char name[128];                    /* the station's name (its --host at init) */
 	uint64_t max_size;                 /* Tus-Max-Size */
 	unsigned enroll_limit;             /* enrollment attempts per address per minute */

@@ -291,7 +291,8 @@ static void test_schema_matches_kconfig(void **state)
 		bool runtime_only = k == MT_CONFIG_CAPTURE_REALTIME ||
 				    k == MT_CONFIG_CAPTURE_LOOP || k == MT_CONFIG_DEVICE_ID ||
 				    k == MT_CONFIG_DEVICE_LOCATION || k == MT_CONFIG_STATION_URL ||
-				    k == MT_CONFIG_STATION_KBPS ||
+				    k == MT_CONFIG_STATION_KBPS || k == MT_CONFIG_OTA_ROOT ||
+				    k == MT_CONFIG_OTA_URL || k == MT_CONFIG_OTA_KBPS ||
 				    k == MT_CONFIG_CONSOLE_PASSWORD || k == MT_CONFIG_SETUP_DONE;
 		int expect = runtime_only ? 0 : 1;
 

@@ -52,6 +52,8 @@ struct fake_rec {
 	int test_ret;
 	int modes_ret; /* 0: the modes below */
 	char enroll_location[128];
+	char ota_verb[16]; /* the last "ota" asked of the agent */
+	int ota_ret;
 };
 
 static struct fake_rec rec;
@@ -203,6 +205,16 @@ static int fake_station_test(void *arg, mt_console_say_fn say, void *ctx)
 	return 0;
 }
 
+static int fake_ota(void *arg, const char *verb, char *out, size_t cap)
+{
+	snprintf(rec.ota_verb, sizeof(rec.ota_verb), "%s", verb);
+	if (rec.ota_ret)
+		snprintf(out, cap, "updates are off: no slot root\n");
+	else
+		snprintf(out, cap, "agent said %s\nsecond line\n", verb);
+	return rec.ota_ret;
+}
+
 /* ---- the console under test ---- */
 
 /* Every session but the first-boot ones starts logged in with this. */
@@ -279,7 +291,8 @@ static int setup(void **state)
 			   .delivery = fake_delivery,
 			   .upload_now = fake_upload_now,
 			   .enroll = fake_enroll,
-			   .station_test = fake_station_test },
+			   .station_test = fake_station_test,
+			   .ota = fake_ota },
 		.random = &rnd.dev,
 		.pbkdf2_iter = ITER,
 	};
@@ -1124,15 +1137,34 @@ static void test_clips_upload(void **state)
 	assert_non_null(strstr(s, "usage: clips list"));
 }
 
-/* ---- what waits for other issues ---- */
+/* ---- ota: the agent's answers through the hook ---- */
 
-static void test_not_built_yet_commands_say_so(void **state)
+static void test_ota_asks_the_agent(void **state)
 {
-	const char *s = typed("ota check\r");
+	static const char *const verbs[] = { "status", "check", "apply", "rollback" };
+	const char *s;
+	char want[64];
 
-	assert_non_null(strstr(s, "ota: the update agent is not built yet (issue #9)"));
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		snprintf(want, sizeof(want), "ota %s\r", verbs[i]);
+		s = typed(want);
+		assert_string_equal(rec.ota_verb, verbs[i]);
+		snprintf(want, sizeof(want), "agent said %s\r\nsecond line\r\n", verbs[i]);
+		assert_non_null(strstr(s, want));
+	}
+	rec.ota_verb[0] = '\0';
 	s = typed("ota upgrade\r");
-	assert_non_null(strstr(s, "usage: ota status|check|apply|rollback"));
+	assert_non_null(strstr(s, "usage: ota status "));
+	assert_non_null(strstr(s, "example: ota check"));
+	s = typed("ota\r");
+	assert_non_null(strstr(s, "usage: ota status "));
+	s = typed("ota status now\r");
+	assert_non_null(strstr(s, "usage: ota status "));
+	assert_string_equal(rec.ota_verb, ""); /* none of these reached the agent */
+	rec.ota_ret = -ENODEV;
+	s = typed("ota check\r");
+	assert_non_null(strstr(s, "updates are off: no slot root"));
+	rec.ota_ret = 0;
 }
 
 /* ---- the console password and setup ---- */
@@ -1614,7 +1646,7 @@ int main(void)
 		T(test_enroll_saves_url_and_id_only),
 		T(test_station_test_says_each_step),
 		T(test_clips_upload),
-		T(test_not_built_yet_commands_say_so),
+		T(test_ota_asks_the_agent),
 		T(test_reboot_asks_the_app),
 		T(test_factory_reset_needs_the_word_then_erases),
 		T(test_garbage_does_not_crash_or_change_config),
