@@ -18,7 +18,7 @@ cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstra
 debian-archive-keyring"
 lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
-checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev"
+checkers="openssl curl util-linux nodejs npm iproute2 nftables clang libclang-rt-14-dev libjpeg-turbo-progs"
 bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev"
 
 case "${1:-}" in
