@@ -90,6 +90,17 @@ int mt_jpeg_scan_parse(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len);
 int mt_jpeg_scan_mask(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len, const uint8_t *map,
 		      uint8_t *out, size_t cap, size_t *outlen, uint64_t *blocks);
 
+/* The luma DC of every 8x8 block of the JPEG parsed into s, as a 1/8-scale
+ * decode (libjpeg's 1x1 IDCT) gives it: (DC * q + 4) >> 3, + 128, clamped.
+ * y gets ceil(width / 8) x ceil(height / 8) pixels, rows stride bytes apart.
+ * need (NULL: everything) is a map like mt_jpeg_scan_mask()'s, 1 = needed:
+ * a restart interval with no needed MCU is skipped at its RST marker
+ * without decoding, its pixels left as they were, and counted in *skipped.
+ * 0; MT_EFORMAT when the scan is malformed or luma is not the full-size
+ * component; -ENOMEM. */
+int mt_jpeg_scan_dc(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len, const uint8_t *need,
+		    uint8_t *y, size_t stride, uint32_t *skipped);
+
 /* Room that always suffices for mt_jpeg_scan_mask() of a len-byte JPEG
  * parsed into s. */
 size_t mt_jpeg_scan_bound(const struct mt_jpeg_scan *s, size_t len);

@@ -149,15 +149,19 @@ static int put_dc(struct walk *k, const struct mt_jpeg_huff *h, int32_t diff)
 	return 0;
 }
 
-/* One block of scan component i: decoded to its end; then blacked, or its
- * DC written again if the DC before it in the output is not the input's. */
-static int walk_block(struct walk *k, unsigned i, bool masked)
+/* Decodes one block of scan component i from k->pos to its end: k->pos
+ * moves there, k->inpred[i] becomes its DC; *ac_start is where its AC
+ * begins. Only the DC's value is decoded; AC symbols are skipped. */
+static int decode_block(struct walk *k, unsigned i, size_t *ac_start)
 {
 	const struct mt_jpeg_huff *dc = &k->s->dc[k->s->td[i]], *ac = &k->s->ac[k->s->ta[i]];
-	size_t start = k->pos, pos = start, ac_start;
+	size_t pos = k->pos;
+	/* A window of the next bits in a register: avail of them are valid
+	 * (at least 57 after a load); a symbol takes at most 16 + 11. */
 	uint64_t w = peek64(k->src, pos);
+	unsigned avail = 64 - (unsigned)(pos & 7);
 	unsigned e = dc->fast[w >> (64 - LA)], len, sz, n;
-	int32_t diff = 0, was = k->inpred[i];
+	int32_t diff = 0;
 
 	if (e)
 		len = e >> 8, sz = e & 0xFF;
@@ -170,14 +174,19 @@ static int walk_block(struct walk *k, unsigned i, bool masked)
 
 		diff = v < (1u << (sz - 1)) ? (int32_t)v - (int32_t)(1u << sz) + 1 : (int32_t)v;
 	}
-	pos += len + sz;
-	ac_start = pos;
+	len += sz;
+	pos += len, w <<= len, avail -= len;
+	*ac_start = pos;
 	for (n = 1; n < 64;) {
-		w = peek64(k->src, pos);
+		if (avail < 26) {
+			w = peek64(k->src, pos);
+			avail = 64 - (unsigned)(pos & 7);
+		}
 		e = ac->skip[w >> (64 - LA)];
 		if (!e && !(e = slow_skip(ac, w)))
 			return MT_EFORMAT;
-		pos += e >> 8;
+		len = e >> 8;
+		pos += len, w <<= len, avail -= len;
 		if ((e & 0xFF) == 0xFF)
 			break;
 		n += e & 0xFF;
@@ -185,12 +194,25 @@ static int walk_block(struct walk *k, unsigned i, bool masked)
 	if (n > 64 || pos > k->nbits)
 		return MT_EFORMAT;
 	k->pos = pos;
-	k->inpred[i] = was + diff;
+	k->inpred[i] += diff;
 	if (k->inpred[i] > 4096 || k->inpred[i] < -4096)
 		return MT_EFORMAT; /* beyond any 8-bit DC */
+	return 0;
+}
+
+/* One block of scan component i: decoded to its end; then blacked, or its
+ * DC written again if the DC before it in the output is not the input's. */
+static int walk_block(struct walk *k, unsigned i, bool masked)
+{
+	const struct mt_jpeg_huff *dc = &k->s->dc[k->s->td[i]], *ac = &k->s->ac[k->s->ta[i]];
+	size_t start = k->pos, ac_start;
+	int32_t was = k->inpred[i];
+
+	if (decode_block(k, i, &ac_start))
+		return MT_EFORMAT;
 	if (masked) {
 		copy_bits(k, k->copy_from, start);
-		k->copy_from = pos;
+		k->copy_from = k->pos;
 		k->blocks++;
 		if (put_dc(k, dc, k->black[i] - k->outpred[i]))
 			return MT_EFORMAT;
@@ -301,6 +323,42 @@ static int find_marker(const uint8_t *d, size_t p, size_t n, size_t *end, unsign
 	}
 }
 
+/* The restart intervals of the scan (one when there are none). */
+static uint32_t intervals(const struct mt_jpeg_scan *s, uint32_t *ri)
+{
+	uint32_t total = s->mcux * s->mcuy;
+
+	*ri = s->restart ? s->restart : total;
+	return total ? (total + *ri - 1) / *ri : 0;
+}
+
+struct interval {
+	uint32_t a, b;     /* its MCUs */
+	size_t start, end; /* its bytes */
+	bool any;          /* map (NULL: every MCU) sets one of its MCUs */
+};
+
+/* Interval i of nint, from byte *p, which moves past the marker after it
+ * (RSTn in sequence, EOI after the last). */
+static int next_interval(const struct mt_jpeg_scan *s, const uint8_t *d, size_t n, uint32_t i,
+			 uint32_t nint, const uint8_t *map, size_t *p, struct interval *iv)
+{
+	uint32_t ri, total = s->mcux * s->mcuy;
+	unsigned code;
+	size_t next;
+
+	intervals(s, &ri);
+	iv->a = i * ri, iv->b = total - iv->a < ri ? total : iv->a + ri;
+	if (find_marker(d, *p, n, &iv->end, &code, &next) ||
+	    code != (i + 1 == nint ? 0xD9u : 0xD0u + (i & 7)))
+		return MT_EFORMAT;
+	iv->start = *p, *p = next;
+	iv->any = !map;
+	for (uint32_t m = iv->a; m < iv->b && !iv->any; m++)
+		iv->any = mcu_masked(s, map, m);
+	return 0;
+}
+
 static void write_headers(const struct mt_jpeg_scan *s, const uint8_t *d, struct wr *w)
 {
 	static const uint8_t soi[2] = { 0xFF, 0xD8 };
@@ -340,12 +398,11 @@ int mt_jpeg_scan_mask(struct mt_jpeg_scan *s, const uint8_t *d, size_t n, const 
 {
 	struct wr w = { .o = out, .cap = cap };
 	struct walk k = { .s = s, .w = &w };
-	uint32_t total = s->mcux * s->mcuy, ri = s->restart ? s->restart : total;
-	uint32_t nint = total ? (total + ri - 1) / ri : 0;
+	uint32_t ri, nint = intervals(s, &ri);
 	size_t p = s->scan_start;
 	static const uint8_t eoi[2] = { 0xFF, 0xD9 };
 
-	if (!s->sequential || !total || s->scan_start > n)
+	if (!s->sequential || !nint || s->scan_start > n)
 		return MT_EFORMAT; /* not parsed, progressive, or not this JPEG */
 
 	for (unsigned i = 0; i < s->ncomps; i++)
@@ -353,31 +410,92 @@ int mt_jpeg_scan_mask(struct mt_jpeg_scan *s, const uint8_t *d, size_t n, const 
 			k.black[i] = -(int32_t)((1024 + s->dcq[s->tq[0]] - 1) / s->dcq[s->tq[0]]);
 	write_headers(s, d, &w);
 	for (uint32_t i = 0; i < nint; i++) {
-		uint32_t a = i * ri, b = total - a < ri ? total : a + ri;
-		bool last = i + 1 == nint, any = false;
-		size_t end, next;
-		unsigned code;
-		int ret = find_marker(d, p, n, &end, &code, &next);
+		struct interval iv;
+		int ret = next_interval(s, d, n, i, nint, map, &p, &iv);
 
-		if (ret || code != (last ? 0xD9u : 0xD0u + (i & 7)))
-			return MT_EFORMAT;
-		for (uint32_t m = a; m < b && !any; m++)
-			any = mcu_masked(s, map, m);
-		if (!any)
-			wr_raw(&w, d + p, end - p);
-		else if ((ret = walk_interval(&k, d + p, end - p, map, a, b)))
+		if (ret)
 			return ret;
-		if (!last) {
+		if (!iv.any)
+			wr_raw(&w, d + iv.start, iv.end - iv.start);
+		else if ((ret = walk_interval(&k, d + iv.start, iv.end - iv.start, map, iv.a,
+					      iv.b)))
+			return ret;
+		if (i + 1 < nint) {
 			const uint8_t rst[2] = { 0xFF, (uint8_t)(0xD0 + (i & 7)) };
 
 			wr_raw(&w, rst, 2);
 		}
-		p = next;
 	}
 	wr_raw(&w, eoi, 2);
 	if (w.full)
 		return -ENOSPC;
 	*outlen = w.n;
 	*blocks = k.blocks;
+	return 0;
+}
+
+/* One restart interval's luma DCs into the thumbnail. */
+static int dc_interval(struct walk *k, const uint8_t *p, size_t n, uint32_t a, uint32_t b,
+		       uint8_t *y, size_t stride)
+{
+	const struct mt_jpeg_scan *s = k->s;
+	unsigned hs = s->ncomps == 1 ? 1 : s->hs[0], vs = s->ncomps == 1 ? 1 : s->vs[0];
+	uint32_t tw = (s->width + 7u) / 8, th = (s->height + 7u) / 8;
+	int32_t q = s->dcq[s->tq[0]];
+	size_t len, ac_start;
+	int ret = unstuff((struct mt_jpeg_scan *)s, p, n, &len);
+
+	if (ret)
+		return ret;
+	k->src = s->scratch, k->nbits = len * 8, k->pos = 0;
+	memset(k->inpred, 0, sizeof(k->inpred));
+	for (uint32_t m = a; m < b; m++) {
+		uint32_t mx = m % s->mcux, my = m / s->mcux;
+
+		for (unsigned i = 0; i < s->ncomps; i++) {
+			unsigned c = s->scomp[i];
+			unsigned nb = s->ncomps == 1 ? 1 : s->hs[c] * s->vs[c];
+
+			for (unsigned j = 0; j < nb; j++) {
+				uint32_t bx = mx * hs + j % hs, by = my * vs + j / hs;
+				int32_t v;
+
+				if ((ret = decode_block(k, i, &ac_start)))
+					return ret;
+				if (c || bx >= tw || by >= th)
+					continue;
+				/* libjpeg's 1x1 IDCT: DESCALE(DC * q, 3) + 128, clamped */
+				v = ((k->inpred[i] * q + 4) >> 3) + 128;
+				y[by * stride + bx] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	}
+	return 0;
+}
+
+int mt_jpeg_scan_dc(struct mt_jpeg_scan *s, const uint8_t *d, size_t n, const uint8_t *need,
+		    uint8_t *y, size_t stride, uint32_t *skipped)
+{
+	struct walk k = { .s = s };
+	uint32_t ri, nint = intervals(s, &ri);
+	size_t p = s->scan_start;
+
+	if (!s->sequential || !nint || s->scan_start > n)
+		return MT_EFORMAT;
+	if (s->hs[0] != s->hmax || s->vs[0] != s->vmax)
+		return MT_EFORMAT; /* luma is not the full-size component */
+	*skipped = 0;
+	for (uint32_t i = 0; i < nint; i++) {
+		struct interval iv;
+		int ret = next_interval(s, d, n, i, nint, need, &p, &iv);
+
+		if (ret)
+			return ret;
+		if (!iv.any)
+			(*skipped)++;
+		else if ((ret = dc_interval(&k, d + iv.start, iv.end - iv.start, iv.a, iv.b, y,
+					    stride)))
+			return ret;
+	}
 	return 0;
 }

@@ -2,7 +2,9 @@
  * arbitrary JPEGs. Byte 0 picks the mask (none, all, a checkerboard, one
  * MCU, or a map read from the next bytes); the rest is the JPEG, copied to
  * exactly its size so ASan sees a read past it. Asserts: results are only
- * the documented ones; a progressive JPEG is parsed but never walked; the bound is always room enough; a masked JPEG
+ * the documented ones; a progressive JPEG is parsed but never walked; the
+ * DC thumbnail (mt_jpeg_scan_dc, with the map as need map when byte 0 has
+ * bit 7) writes only within its picture and skips at most every interval; the bound is always room enough; a masked JPEG
  * starts with SOI, ends with EOI, parses again, and masking it again with
  * the same map gives the same bytes (the output is canonical); one byte
  * less of room is -ENOSPC, never a write past it. */
@@ -43,6 +45,24 @@ static void make_map(uint8_t *map, size_t n, uint32_t cols, uint8_t how, const u
 
 static struct mt_jpeg_scan s, s2;
 
+/* The DC thumbnail into a buffer of exactly its size (ASan sees a write
+ * past it); with a need map, never more intervals skipped than there are. */
+static void thumb_dc(const uint8_t *jpeg, size_t len, const uint8_t *need)
+{
+	size_t tw = (s.width + 7u) / 8, th = (s.height + 7u) / 8;
+	uint8_t *y = malloc(tw * th);
+	uint32_t skipped = 0, total = s.mcux * s.mcuy;
+	int ret;
+
+	if (!y)
+		return;
+	ret = mt_jpeg_scan_dc(&s, jpeg, len, need, y, tw, &skipped);
+	assert(ret == 0 || ret == MT_EFORMAT || ret == -ENOMEM);
+	assert(ret || skipped <= (s.restart ? (total + s.restart - 1) / s.restart : 1));
+	assert(ret || need || skipped == 0);
+	free(y);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *jpeg, *map, *out, *again;
@@ -80,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!map || !out)
 		goto out_free;
 	make_map(map, (size_t)s.map_cols * rows, s.map_cols, data[0], jpeg, len < 64 ? len : 64);
+	thumb_dc(jpeg, len, data[0] & 0x80 ? map : NULL);
 	ret = mt_jpeg_scan_mask(&s, jpeg, len, map, out, cap, &outlen, &blocks);
 	assert(ret == 0 || ret == MT_EFORMAT || ret == -ENOMEM);
 	if (ret)

@@ -1,7 +1,7 @@
 /* The baseline JPEG scan walker (core/jpeg_scan.h) on real footage and on
  * broken headers and scans: geometry, byte-exact copies where nothing is
  * masked, restart intervals copied whole, canonical output, room, and every
- * refusal. Coefficients and decoded pixels of masked frames are checked in
+ * refusal; the DC thumbnail against TurboJPEG's 1/8 scale. Coefficients and decoded pixels of masked frames are checked in
  * tests/unit/record/test_privacy.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <turbojpeg.h>
 
 #include "core/errors.h"
 #include "core/jpeg_scan.h"
@@ -307,6 +308,79 @@ static void test_bad_scans(void **state)
 	mt_frame_put(f);
 }
 
+/* The DC thumbnail is TurboJPEG's 1/8-scale grey decode, pixel for pixel,
+ * for every sampling, with and without restart intervals; with a need map
+ * of every other MCU row, the intervals of the other rows are skipped and
+ * their pixels left alone. */
+static void test_dc_thumbnail(void **state)
+{
+	static const char *const pixfmts[] = { "yuvj420p", "yuvj422p", "yuvj444p", "gray" };
+	static const char *const restart[] = { "", "-restart 1", "-restart 5B" };
+	const int tw = 240, th = 135;
+	uint8_t *ref = malloc((size_t)tw * th), *thumb = malloc((size_t)tw * th);
+	tjhandle tj = tjInitDecompress();
+
+	(void)state;
+	for (unsigned k = 0; k < 4; k++)
+		for (unsigned r = 0; r < 3; r++) {
+			tjscalingfactor sf = { 1, 8 };
+			uint32_t skipped = 1;
+			size_t n;
+			uint8_t *d = make(&n,
+					  "ffmpeg -nostdin -v error -y -i "
+					  "\"$SRC/cdnet-highway/input/in000700.jpg\" -vf "
+					  "scale=1920:1080 -pix_fmt %s -q:v 4 -f image2pipe - | "
+					  "jpegtran %s > \"$OUT\"",
+					  pixfmts[k], restart[r]);
+
+			print_message("%s %s\n", pixfmts[k], restart[r]);
+			assert_int_equal(tjDecompress2(tj, d, n, ref, TJSCALED(1920, sf), 0,
+						       TJSCALED(1080, sf), TJPF_GRAY,
+						       TJFLAG_FASTDCT | TJFLAG_STOPONWARNING),
+					 0);
+			memset(thumb, 0x55, (size_t)tw * th);
+			assert_int_equal(mt_jpeg_scan_parse(&s, d, n), 0);
+			assert_int_equal(mt_jpeg_scan_dc(&s, d, n, NULL, thumb, tw, &skipped), 0);
+			assert_int_equal(skipped, 0);
+			assert_memory_equal(thumb, ref, (size_t)tw * th);
+			if (r == 1 && s.ncomps == 3) {
+				/* need: even MCU rows (an interval each) */
+				uint8_t *need = calloc((size_t)s.map_cols * s.mcuy, 1);
+				unsigned rows = 8 * s.vmax;
+
+				for (uint32_t my = 0; my < s.mcuy; my += 2)
+					memset(need + (size_t)my * s.map_cols, 1, s.map_cols);
+				memset(thumb, 0x55, (size_t)tw * th);
+				assert_int_equal(
+					mt_jpeg_scan_dc(&s, d, n, need, thumb, tw, &skipped), 0);
+				assert_int_equal(skipped, s.mcuy / 2);
+				for (int y = 0; y < th; y++) {
+					bool needed = !((unsigned)y * 8 / rows % 2);
+
+					for (int x = 0; x < tw; x++)
+						assert_int_equal(thumb[y * tw + x],
+								 needed ? ref[y * tw + x] : 0x55);
+				}
+				free(need);
+			}
+			free(d);
+		}
+	/* broken: cut short */
+	{
+		struct mt_frame *f = mt_test_footage_frame(5);
+		uint32_t skipped;
+
+		assert_int_equal(mt_jpeg_scan_parse(&s, f->data, f->size), 0);
+		assert_int_equal(mt_jpeg_scan_dc(&s, f->data, f->size - 200, NULL, thumb, 40,
+						 &skipped),
+				 MT_EFORMAT);
+		mt_frame_put(f);
+	}
+	tjDestroy(tj);
+	free(ref);
+	free(thumb);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -329,7 +403,7 @@ int main(void)
 		cmocka_unit_test(test_geometry),       cmocka_unit_test(test_none_and_all),
 		cmocka_unit_test(test_restart_copied), cmocka_unit_test(test_room),
 		cmocka_unit_test(test_code_missing),   cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_bad_scans),
+		cmocka_unit_test(test_bad_scans),      cmocka_unit_test(test_dc_thumbnail),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
