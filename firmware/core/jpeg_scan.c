@@ -26,6 +26,32 @@ static unsigned be16(const uint8_t *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
+/* The multi-symbol look-up of an AC table from its one-symbol ones. */
+static void build_multi(struct mt_jpeg_huff *h)
+{
+	const unsigned mask = (1u << LA) - 1;
+
+	for (unsigned idx = 0; idx <= mask; idx++) {
+		unsigned used = 0, steps = 0, eob = 0, count = 0;
+
+		while (used < LA) {
+			unsigned sub = (idx << used) & mask, e = h->skip[sub];
+			unsigned code_len = h->fast[sub] >> 8, st = e & 0xFF;
+
+			if (!e || code_len > LA - used)
+				break; /* not whole in the look-up bits */
+			if (st == 0xFF) {
+				used += e >> 8, eob = 1, count++;
+				break;
+			}
+			if (steps + st > 63)
+				break;
+			steps += st, used += e >> 8, count++;
+		}
+		h->multi[idx] = count ? (uint16_t)(used << 11 | eob << 10 | steps) : 0;
+	}
+}
+
 /* Canonical codes from BITS and HUFFVAL (T.81 C.2), refused as libjpeg
  * refuses them: a length overfull, or a code of all ones. */
 static int build_huff(struct mt_jpeg_huff *h, bool ac, const uint8_t *bits, const uint8_t *vals,
@@ -64,6 +90,8 @@ static int build_huff(struct mt_jpeg_huff *h, bool ac, const uint8_t *bits, cons
 		h->maxcode[l] = bits[l - 1] ? (int32_t)code - 1 : -1;
 		code <<= 1;
 	}
+	if (ac)
+		build_multi(h);
 	h->defined = true;
 	return 0;
 }

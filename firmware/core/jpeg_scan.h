@@ -27,6 +27,10 @@ struct mt_jpeg_huff {
 	 * being run + 1, 16 for ZRL, 0xFF for EOB; 0 for the slow path. */
 	uint16_t fast[1u << MT_JPEG_LOOKAHEAD];
 	uint16_t skip[1u << MT_JPEG_LOOKAHEAD];
+	/* For an AC table, every whole symbol whose code lies in the look-up
+	 * bits, in one: (bits taken << 11) | (EOB last << 10) | positions
+	 * advanced (at most 63); 0: none. */
+	uint16_t multi[1u << MT_JPEG_LOOKAHEAD];
 	int32_t maxcode[17]; /* per length, the largest code; -1: none */
 	int32_t valoff[17];  /* vals[] index of a code of that length, minus the code */
 	uint8_t vals[256];

@@ -182,6 +182,16 @@ static int decode_block(struct walk *k, unsigned i, size_t *ac_start)
 			w = peek64(k->src, pos);
 			avail = 64 - (unsigned)(pos & 7);
 		}
+		e = ac->multi[w >> (64 - LA)];
+		/* Several symbols at once, if they all stay in this block. */
+		if (e && n + (e & 0x3FF) < 64) {
+			len = e >> 11;
+			pos += len, w <<= len, avail -= len;
+			n += e & 0x3FF;
+			if (e & 0x400)
+				break;
+			continue;
+		}
 		e = ac->skip[w >> (64 - LA)];
 		if (!e && !(e = slow_skip(ac, w)))
 			return MT_EFORMAT;
