@@ -49,9 +49,10 @@ struct mt_jpeg_scan {
 	unsigned hs[MT_JPEG_MAX_COMPS], vs[MT_JPEG_MAX_COMPS];
 	unsigned tq[MT_JPEG_MAX_COMPS]; /* quantisation table of each */
 	unsigned hmax, vmax;
-	uint16_t dcq[4];  /* DC quantiser of each table; 0: not defined */
-	unsigned restart; /* MCUs per restart interval; 0: none */
-	bool sequential;  /* SOF0/SOF1; false: progressive (SOF2), not walked */
+	uint16_t dcq[4];     /* DC quantiser of each table; 0: not defined */
+	unsigned restart;    /* MCUs per restart interval; 0: none */
+	bool walkable;       /* SOF0/SOF1 and a scan the walker takes */
+	unsigned std_tables; /* bit t: table t of T.81 K.3 loaded (DC0, AC0, DC1, AC1) */
 	/* The scan, in its order: frame component, DC and AC tables. */
 	unsigned scomp[MT_JPEG_MAX_COMPS], td[MT_JPEG_MAX_COMPS], ta[MT_JPEG_MAX_COMPS];
 	uint32_t mcux, mcuy;     /* MCUs across and down */
@@ -71,11 +72,13 @@ void mt_jpeg_scan_init(struct mt_jpeg_scan *s);
 /* Frees the scratch buffer; safe twice. */
 void mt_jpeg_scan_free(struct mt_jpeg_scan *s);
 
-/* Reads the marker segments from SOI to the first SOS into s. A
- * progressive JPEG (SOF2) is read up to there too, for its geometry and DC
- * quantisers (s->sequential false; the scan fields are not set and
- * mt_jpeg_scan_mask() refuses it). 0, or MT_EFORMAT (malformed, or neither
- * the kind described above nor progressive). */
+/* Reads the marker segments from SOI to the first SOS into s: geometry,
+ * DC quantisers, tables. A Huffman table of id 0 or 1 the JPEG leaves out
+ * (Motion-JPEG) is T.81 K.3's. A progressive JPEG (SOF2), or a scan the
+ * walker does not take, is read up to there too (s->walkable false: the
+ * scan fields are not set and the walks refuse it). 0, or MT_EFORMAT
+ * (malformed headers, or neither sequential nor progressive 8-bit
+ * Huffman). */
 int mt_jpeg_scan_parse(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len);
 
 /* A copy of the JPEG parsed into s (the same jpeg and len) into out (cap
@@ -104,6 +107,10 @@ int mt_jpeg_scan_mask(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len, c
  * component; -ENOMEM. */
 int mt_jpeg_scan_dc(struct mt_jpeg_scan *s, const uint8_t *jpeg, size_t len, const uint8_t *need,
 		    uint8_t *y, size_t stride, uint32_t *skipped);
+
+/* Table t (0..3: DC 0, AC 0, DC 1, AC 1) of T.81 K.3 as a DHT entry (class
+ * and id, 16 counts, symbols) into out (room for 179 bytes); its length. */
+size_t mt_jpeg_std_table(unsigned t, uint8_t *out);
 
 /* Room that always suffices for mt_jpeg_scan_mask() of a len-byte JPEG
  * parsed into s. */

@@ -369,6 +369,21 @@ static int next_interval(const struct mt_jpeg_scan *s, const uint8_t *d, size_t 
 	return 0;
 }
 
+/* A DHT segment with the T.81 K.3 tables the JPEG relied on. */
+static void write_std_dht(const struct mt_jpeg_scan *s, struct wr *w)
+{
+	uint8_t seg[4 + 416];
+	size_t n = 4, len;
+
+	for (unsigned t = 0; t < 4; t++)
+		if (s->std_tables & 1u << t) {
+			len = mt_jpeg_std_table(t, seg + n);
+			n += len;
+		}
+	seg[0] = 0xFF, seg[1] = 0xC4, seg[2] = (uint8_t)((n - 2) >> 8), seg[3] = (uint8_t)(n - 2);
+	wr_raw(w, seg, n);
+}
+
 static void write_headers(const struct mt_jpeg_scan *s, const uint8_t *d, struct wr *w)
 {
 	static const uint8_t soi[2] = { 0xFF, 0xD8 };
@@ -397,6 +412,8 @@ static void write_headers(const struct mt_jpeg_scan *s, const uint8_t *d, struct
 			continue;
 		}
 		len = 2 + ((size_t)d[i + 2] << 8 | d[i + 3]);
+		if (m == 0xDA && s->std_tables)
+			write_std_dht(s, w);
 		if (!(m >= 0xE0 && m <= 0xEF) && m != 0xFE)
 			wr_raw(w, d + i, len);
 		i += len;
@@ -412,7 +429,7 @@ int mt_jpeg_scan_mask(struct mt_jpeg_scan *s, const uint8_t *d, size_t n, const 
 	size_t p = s->scan_start;
 	static const uint8_t eoi[2] = { 0xFF, 0xD9 };
 
-	if (!s->sequential || !nint || s->scan_start > n)
+	if (!s->walkable || !nint || s->scan_start > n)
 		return MT_EFORMAT; /* not parsed, progressive, or not this JPEG */
 
 	for (unsigned i = 0; i < s->ncomps; i++)
@@ -490,7 +507,7 @@ int mt_jpeg_scan_dc(struct mt_jpeg_scan *s, const uint8_t *d, size_t n, const ui
 	uint32_t ri, nint = intervals(s, &ri);
 	size_t p = s->scan_start;
 
-	if (!s->sequential || !nint || s->scan_start > n)
+	if (!s->walkable || !nint || s->scan_start > n)
 		return MT_EFORMAT;
 	if (s->hs[0] != s->hmax || s->vs[0] != s->vmax)
 		return MT_EFORMAT; /* luma is not the full-size component */

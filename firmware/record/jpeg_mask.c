@@ -108,7 +108,7 @@ static int walk(struct mt_privacy *p, const struct mt_frame *in, struct mt_frame
 	const uint8_t *map;
 	size_t cap;
 
-	if (!s->sequential)
+	if (!s->walkable)
 		return MT_EFORMAT;
 	map = mt_privacy_map(p, s->width, s->height, 8 * s->hmax, 8 * s->vmax);
 	if (!map)

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret)
 		goto out_jpeg;
 	assert(s.width && s.height && s.scan_start <= len);
-	if (!s.sequential) { /* progressive: headers only, never walked */
+	if (!s.walkable) { /* progressive: headers only, never walked */
 		uint8_t none = 0, o[4];
 
 		ret = mt_jpeg_scan_mask(&s, jpeg, len, &none, o, sizeof(o), &outlen, &blocks);

@@ -90,7 +90,7 @@ static void test_geometry(void **state)
 	assert_int_equal(s.mcuy, 15);
 	assert_int_equal(s.map_cols, 20);
 	assert_int_equal(s.restart, 0);
-	assert_true(s.sequential);
+	assert_true(s.walkable);
 	assert_int_equal(s.scan_start, find(f->data, f->size, 2, 0xDA) + 14);
 	mt_frame_put(f);
 }
@@ -250,9 +250,9 @@ static void test_bad_headers(void **state)
 		if (bad[i].val == 0xEE)
 			d[sof + 13] = d[sof + 10];
 		print_message("%s\n", bad[i].what);
-		if (bad[i].val == 0xC2) { /* read for its geometry, not walked */
+		if (bad[i].val == 0xC2 || bad[i].at == 3) { /* read, not walked */
 			assert_int_equal(mt_jpeg_scan_parse(&s, d, n), 0);
-			assert_false(s.sequential);
+			assert_false(s.walkable);
 			assert_int_equal(s.width, 320);
 		} else {
 			assert_int_equal(mt_jpeg_scan_parse(&s, d, n), MT_EFORMAT);

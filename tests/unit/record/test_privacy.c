@@ -435,6 +435,50 @@ static void test_jpeg_walker_vs_transform(void **state)
 	mt_privacy_free(&xf);
 }
 
+/* Motion-JPEG without DHT (as many webcams send it): the walker takes
+ * T.81 K.3's tables, masks exactly, and writes them out in a DHT. */
+static void test_jpeg_without_dht(void **state)
+{
+	char path[512];
+	struct mt_privacy p;
+	struct mt_frame *in, *out;
+	size_t w = 0;
+
+	(void)state;
+	mt_privacy_init(&p);
+	assert_int_equal(mt_privacy_set(&p, quad, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/std.jpg", tmp);
+	assert_int_equal(media_run(NULL, 0,
+				   "jpegtran -outfile %s %s/cdnet-highway/input/in000300.jpg", path,
+				   getenv("MT_FOOTAGE")),
+			 0);
+	in = file_frame(path, 320, 240);
+	/* drop every DHT segment (jpegtran wrote the standard tables) */
+	for (size_t r = 0; r < in->size;) {
+		size_t len = r + 4 <= in->size ? 2u + (in->data[r + 2] << 8 | in->data[r + 3]) : 0;
+
+		if (r >= 2 && in->data[r] == 0xFF && in->data[r + 1] == 0xC4) {
+			r += len;
+			continue;
+		}
+		if (r >= 2 && in->data[r] == 0xFF && in->data[r + 1] == 0xDA) {
+			memmove(in->data + w, in->data + r, in->size - r);
+			w += in->size - r;
+			break;
+		}
+		len = r < 2 ? 2 : len;
+		memmove(in->data + w, in->data + r, len);
+		w += len, r += len;
+	}
+	in->size = w;
+	out = check_jpeg(&p, in);
+	assert_int_equal(p.stats.jpeg_fallback, 0);
+	assert_int_equal(p.scan->std_tables, 0xF);
+	mt_frame_put(in);
+	mt_frame_put(out);
+	mt_privacy_free(&p);
+}
+
 static void test_jpeg_bad_input(void **state)
 {
 	struct mt_frame *good = mt_test_footage_frame(1), *bad, *out = NULL;
@@ -488,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_jpeg_real_footage),
 		cmocka_unit_test(test_jpeg_1080p),
 		cmocka_unit_test(test_jpeg_walker_vs_transform),
+		cmocka_unit_test(test_jpeg_without_dht),
 		cmocka_unit_test(test_jpeg_bad_input),
 	};
 
