@@ -24,7 +24,7 @@ cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstra
 debian-archive-keyring"
 lint="cppcheck clang-format"
 # independent checkers and peers the tests run against
-checkers="openssl curl util-linux libubootenv-tool nodejs npm iproute2 nftables clang libclang-rt-14-dev nginx"
+checkers="openssl curl util-linux libubootenv-tool nodejs npm iproute2 nftables clang libclang-rt-14-dev nginx libjpeg-turbo-progs"
 bench="valgrind linux-perf time python3-opencv python3-numpy motion libjpeg-turbo-progs libjpeg62-turbo-dev \
 curl openssl dpkg-dev"
 

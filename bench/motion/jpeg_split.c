@@ -8,16 +8,22 @@
  *   scaled    tjDecompress2 to grey at 1/8 scale, as firmware/motion/thumb.c
  *   entropy   jpeg_skip_scanlines over the whole frame (Huffman decoding of
  *             every block and nothing else: no IDCT, no output)
+ *   walker    the engine's thumbnail now: the scan walker of
+ *             firmware/core/jpeg_scan.h, luma DC of every block, AC symbols
+ *             skipped by table look-up, no IDCT
  * and, when the file has restart markers with whole MCU rows per interval:
  *   rst_half  building a JPEG of every other restart interval (the skipped
  *             intervals' bytes are never entropy-decoded) and decoding that at
  *             1/8 scale: the cost of going below the entropy floor.
+ *   walker_half  the walker with a need map of the even MCU rows: the odd
+ *             rows' intervals are skipped at their RST markers.
  *
  * Usage: jpeg_split [-r rounds] [-o half.jpg] file.jpg...
  * -o writes the every-other-interval JPEG made from the first file, to check
  * that it decodes to the even MCU rows of the original.
  * Prints one JSON object, microseconds per frame. A bench program, not part
- * of the firmware: built by bench/motion/compare.py with cc. */
+ * of the firmware: built by bench/motion/compare.py with cc, with
+ * firmware/core/jpeg_scan.c and jpeg_walk.c. */
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +33,8 @@
 
 #include <jpeglib.h>
 #include <turbojpeg.h>
+
+#include "core/jpeg_scan.h"
 
 struct blob {
 	unsigned char *data;
@@ -114,6 +122,33 @@ static int entropy_only(const struct blob *b)
 destroy:
 	jpeg_destroy_decompress(&cinfo);
 	return rc;
+}
+
+static struct mt_jpeg_scan scan;
+static uint8_t *need;
+
+/* The walker's DC thumbnail into pix; half: only the even MCU rows. */
+static int walker_dc(const struct blob *b, unsigned char *pix, int half, double *skipped)
+{
+	uint32_t sk = 0;
+
+	if (mt_jpeg_scan_parse(&scan, b->data, b->size))
+		return -1;
+	if (half) {
+		size_t cells = (size_t)scan.map_cols * scan.mcuy;
+
+		if (!need && !(need = calloc(8192 * 8192 / 64, 1)))
+			return -1;
+		if (cells > 8192 * 8192 / 64)
+			return -1;
+		for (uint32_t my = 0; my < scan.mcuy; my++)
+			memset(need + (size_t)my * scan.map_cols, !(my & 1), scan.map_cols);
+	}
+	if (mt_jpeg_scan_dc(&scan, b->data, b->size, half ? need : NULL, pix, (scan.width + 7u) / 8,
+			    &sk))
+		return -1;
+	*skipped += sk;
+	return 0;
 }
 
 static unsigned be16(const unsigned char *p)
@@ -223,7 +258,8 @@ int main(int argc, char **argv)
 	size_t maxsize = 0;
 	unsigned char *pix, *half;
 	tjhandle tj;
-	double t, full = 0, scaled = 0, entropy = 0, rst_half = 0;
+	double t, full = 0, scaled = 0, entropy = 0, rst_half = 0, walker = 0, walker_half = 0;
+	double skipped = 0, intervals = 0;
 	double bytes = 0, half_bytes = 0;
 
 	const char *save = NULL;
@@ -280,8 +316,15 @@ int main(int argc, char **argv)
 			t = cpu_now();
 			bad += entropy_only(b) != 0;
 			entropy += cpu_now() - t;
+			t = cpu_now();
+			bad += walker_dc(b, pix, 0, &skipped) != 0;
+			walker += cpu_now() - t;
 			if (!rst)
 				continue;
+			t = cpu_now();
+			bad += walker_dc(b, pix, 1, &skipped) != 0;
+			walker_half += cpu_now() - t;
+			intervals += scan.restart ? scan.mcuy : 0;
 			t = cpu_now();
 			size_t hs = half_intervals(b, half);
 			if (!hs) {
@@ -298,11 +341,16 @@ int main(int argc, char **argv)
 	printf("{\"frames\": %d, \"rounds\": %d, \"errors\": %d, \"full_us\": %.1f, "
 	       "\"scaled8_us\": %.1f, \"entropy_us\": %.1f, \"rest_of_scaled8_us\": %.1f",
 	       n, rounds, bad, full * k, scaled * k, entropy * k, (scaled - entropy) * k);
+	printf(", \"walker_us\": %.1f", walker * k);
 	if (rst)
-		printf(", \"rst_half_us\": %.1f, \"rst_half_bytes_share\": %.3f", rst_half * k,
-		       half_bytes / bytes);
+		printf(", \"rst_half_us\": %.1f, \"rst_half_bytes_share\": %.3f, "
+		       "\"walker_half_us\": %.1f, \"walker_half_skipped_share\": %.3f",
+		       rst_half * k, half_bytes / bytes, walker_half * k,
+		       intervals ? skipped / intervals : 0.0);
 	printf("}\n");
 	tjDestroy(tj);
+	mt_jpeg_scan_free(&scan);
+	free(need);
 	free(half);
 	free(pix);
 	for (int i = 0; i < n; i++)

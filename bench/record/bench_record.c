@@ -1,7 +1,9 @@
 /* Recording benchmark: privacy masking of 1080p JPEGs in the DCT domain
- * (record/privacy.h) against TurboJPEG decode + black + encode of the same
- * frames (through YUV planes, the cheapest full path, and through RGB), in the same run, with the same mask, timed in CPU time of this
- * thread and interleaved frame by frame. Prints key=value lines.
+ * (record/privacy.h: the scan walker, and the lossless transform it falls
+ * back to) against TurboJPEG decode + black + encode of the same frames
+ * (through YUV planes, the cheapest full path, and through RGB), in the same
+ * run, with the same mask, timed in CPU time of this thread and interleaved
+ * frame by frame. Prints key=value lines.
  *
  *   bench_record ROUNDS MASK JPEG...   */
 #include <stdio.h>
@@ -98,20 +100,23 @@ static void rgb_recode(tjhandle dec, tjhandle enc, struct mt_privacy *p, const s
 int main(int argc, char **argv)
 {
 	int rounds = argc > 3 ? atoi(argv[1]) : 0, n = argc - 3;
-	struct mt_privacy p;
+	struct mt_privacy p, xf;
 	struct mt_frame **in;
 	tjhandle dec = tjInitDecompress(), enc = tjInitCompress();
 	unsigned char *yuv, *out = NULL;
 	unsigned long outsize = 0;
-	double t0, dct_s, full_s, rgb_s = 0;
-	size_t in_bytes = 0, dct_bytes = 0, full_bytes = 0;
+	double t0, dct_s, full_s, rgb_s = 0, xf_s = 0;
+	size_t in_bytes = 0, dct_bytes = 0, full_bytes = 0, xf_bytes = 0;
+	unsigned masked_rows = 0;
 
 	if (rounds < 1) {
 		fprintf(stderr, "usage: bench_record ROUNDS MASK JPEG...\n");
 		return 2;
 	}
 	mt_privacy_init(&p);
-	if (mt_privacy_set(&p, argv[2], NULL, 0))
+	mt_privacy_init(&xf);
+	xf.transform_only = true;
+	if (mt_privacy_set(&p, argv[2], NULL, 0) || mt_privacy_set(&xf, argv[2], NULL, 0))
 		return 2;
 	yuv = malloc(1920 * 1088 * 3);
 	if (!yuv)
@@ -129,6 +134,10 @@ int main(int argc, char **argv)
 			return 3;
 		dct_bytes += m->size;
 		mt_frame_put(m);
+		if (mt_privacy_mask_jpeg(&xf, in[i], &m))
+			return 3;
+		xf_bytes += m->size;
+		mt_frame_put(m);
 		full_bytes += full_recode(dec, enc, &p, in[i], yuv, &out, &outsize);
 	}
 	/* Interleaved, frame by frame, so both see the same machine. */
@@ -142,6 +151,10 @@ int main(int argc, char **argv)
 			dct_s += now_s() - t0;
 			mt_frame_put(m);
 			t0 = now_s();
+			mt_privacy_mask_jpeg(&xf, in[i], &m);
+			xf_s += now_s() - t0;
+			mt_frame_put(m);
+			t0 = now_s();
 			full_recode(dec, enc, &p, in[i], yuv, &out, &outsize);
 			full_s += now_s() - t0;
 			t0 = now_s();
@@ -150,11 +163,19 @@ int main(int argc, char **argv)
 		}
 	printf("frames=%d\nrounds=%d\n", n, rounds);
 	printf("masked_blocks=%u\ntotal_blocks=%u\n", p.nmasked, p.cols * p.rows);
+	for (uint32_t r = 0; r < p.rows; r++)
+		masked_rows += memchr(p.map + (size_t)r * p.cols, 1, p.cols) != NULL;
+	printf("mcu_rows=%u\nmasked_rows=%u\n", p.rows, masked_rows);
 	printf("in_kib=%.1f\ndct_kib=%.1f\nfull_kib=%.1f\n", in_bytes / 1024.0 / n,
 	       dct_bytes / 1024.0 / n, full_bytes / 1024.0 / n);
 	printf("dct_ms=%.2f\nfull_ms=%.2f\nratio=%.1f\n", dct_s * 1e3 / (rounds * n),
 	       full_s * 1e3 / (rounds * n), full_s / dct_s);
 	printf("rgb_ms=%.2f\nrgb_ratio=%.1f\n", rgb_s * 1e3 / (rounds * n), rgb_s / dct_s);
+	printf("xf_ms=%.2f\nxf_kib=%.1f\nxf_ratio=%.1f\n", xf_s * 1e3 / (rounds * n),
+	       xf_bytes / 1024.0 / n, full_s / xf_s);
+	/* Which path masked them: the walker must not have fallen back. */
+	printf("walker_fallback=%llu\nrestart=%u\n", (unsigned long long)p.stats.jpeg_fallback,
+	       p.scan ? p.scan->restart : 0);
 	for (int i = 0; i < n; i++)
 		mt_frame_put(in[i]);
 	free(in);
@@ -163,5 +184,6 @@ int main(int argc, char **argv)
 	tjDestroy(dec);
 	tjDestroy(enc);
 	mt_privacy_free(&p);
+	mt_privacy_free(&xf);
 	return 0;
 }

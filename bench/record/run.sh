@@ -3,8 +3,10 @@
 # ffmpeg (-q:v 5):
 #   - peak RSS of matthan recording 1080p MJPEG at 15 fps with 5 s of
 #     pre-roll, against the ring's configured bytes (/usr/bin/time -v);
-#   - privacy masking per frame in the DCT domain against TurboJPEG decode +
-#     black + encode of the same frames, in the same run (bench_record);
+#   - privacy masking per frame in the DCT domain (the scan walker, and the
+#     lossless transform it falls back to) against TurboJPEG decode + black +
+#     encode of the same frames, in the same run (bench_record); again on
+#     the same frames with a restart interval per MCU row (jpegtran -restart 1);
 #   - payload copies per frame from capture to disk.
 # Writes the "Recording" section of docs/performance.md.
 #
@@ -23,7 +25,12 @@ mask="0.1,0.1 0.42,0.16 0.36,0.47 0.05,0.4"
 ffmpeg -nostdin -v error -start_number 500 -i "$footage/cdnet-highway/input/in%06d.jpg" \
 	-frames:v 10 -vf scale=1920:1080 -q:v 5 "$work/f%02d.jpg"
 "$build/bench/record/bench_record" 20 "$mask" "$work"/f*.jpg >"$work/mask"
+for f in "$work"/f*.jpg; do jpegtran -restart 1 -outfile "$work/r${f##*/}" "$f"; done
+"$build/bench/record/bench_record" 20 "$mask" "$work"/rf*.jpg >"$work/mask_rst"
 val() { sed -n "s/^$1=//p" "$work/mask"; }
+rst() { sed -n "s/^$1=//p" "$work/mask_rst"; }
+[ "$(val walker_fallback)" = 0 ] && [ "$(rst walker_fallback)" = 0 ] && [ "$(rst restart)" = 120 ] ||
+	{ echo "bench_record: the walker fell back, or no restart intervals" >&2; exit 1; }
 
 # RSS: 30 s of 1080p MJPEG at 15 fps, paced as a camera; the ring gets
 # room for pre-roll + 2 s of writer lag at the footage's frame size.
@@ -57,10 +64,23 @@ thread, interleaved frame by frame with the peers; mask: the quadrilateral
 
 | path | per 1080p frame | output |
 | --- | --- | --- |
-| DCT domain: \`mt_privacy_mask_jpeg\` (lossless transform + coefficient filter) | $(val dct_ms) ms | $(val dct_kib) KiB |
+| DCT domain: \`mt_privacy_mask_jpeg\`, scan walker (bits of unmasked blocks copied) | $(val dct_ms) ms | $(val dct_kib) KiB |
+| DCT domain: lossless transform + coefficient filter (the walker's fallback) | $(val xf_ms) ms | $(val xf_kib) KiB |
 | peer: TurboJPEG decode to YUV planes, black, encode (q 90) | $(val full_ms) ms | $(val full_kib) KiB |
 | peer: TurboJPEG decode to RGB, black, encode (q 90) | $(val rgb_ms) ms | |
-| DCT domain is cheaper by | $(val ratio)x (YUV peer), $(val rgb_ratio)x (RGB peer) | target 5x |
+| scan walker is cheaper by | $(val ratio)x (YUV peer), $(val rgb_ratio)x (RGB peer) | target 5x |
+| lossless transform is cheaper by | $(val xf_ratio)x (YUV peer) | |
+
+The same frames with a restart interval per MCU row (\`jpegtran -restart 1\`,
+mean $(rst in_kib) KiB): the walker copies the $(( $(rst mcu_rows) - $(rst masked_rows) )) of
+$(rst mcu_rows) intervals without a masked MCU byte for byte and walks the rest.
+
+| path | per 1080p frame | output |
+| --- | --- | --- |
+| scan walker | $(rst dct_ms) ms | $(rst dct_kib) KiB |
+| lossless transform + coefficient filter | $(rst xf_ms) ms | $(rst xf_kib) KiB |
+| peer: TurboJPEG decode to YUV planes, black, encode (q 90) | $(rst full_ms) ms | $(rst full_kib) KiB |
+| scan walker is cheaper by | $(rst ratio)x (YUV peer) | target 5x |
 
 **Memory**: matthan recording 30 s of 1080p MJPEG at 15 fps, 5 s pre-roll,
 \`record.ring_bytes\` = $ring ($((ring / 1048576)) MiB: pre-roll + 2 s of frames, + 25 %).
@@ -76,8 +96,8 @@ frame once out of its mmap buffer (the Capture section: 1.000 per frame). After
 that, none: an MJPEG frame is passed through the encode stage by reference
 (\`test_preroll\` checks the pointer), the ring and the clip writer hold
 references, and the muxer hands each frame's own buffer to \`write()\`. A
-masked JPEG is a new payload made by the transform, written in place into a
-frame that is then shrunk with \`realloc\` (no copy). A raw frame is encoded
+masked JPEG is a new payload made by the scan walker (or the transform it
+falls back to), written in place into a frame that is then shrunk with \`realloc\` (no copy). A raw frame is encoded
 (TurboJPEG writes into its frame the same way; OpenH264 and the M2M encoder's
 CAPTURE buffer are copied once into a frame of exact size).
 <!-- record:end -->

@@ -1,22 +1,45 @@
 /* Analysis thumbnails from JPEG (TurboJPEG scaled decode) or raw luma. */
 #include "motion/thumb.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
 
 #include "core/errors.h"
 #include "core/jpeg.h"
+#include "core/jpeg_scan.h"
 
 void mt_thumbnailer_init(struct mt_thumbnailer *t)
 {
-	t->tj = NULL;
+	memset(t, 0, sizeof(*t));
 }
 
 void mt_thumbnailer_free(struct mt_thumbnailer *t)
 {
 	if (t->tj)
 		tjDestroy(t->tj);
-	t->tj = NULL;
+	if (t->scan)
+		mt_jpeg_scan_free(t->scan);
+	free(t->scan);
+	mt_thumbnailer_init(t);
+}
+
+/* The 1/8 scale by the scan walker: 0, or non-zero for TurboJPEG to try
+ * (which also judges a damaged frame the walker refused). */
+static int walk_dc(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out)
+{
+	uint32_t skipped;
+
+	if (!t->scan) {
+		t->scan = malloc(sizeof(*t->scan));
+		if (!t->scan)
+			return -ENOMEM;
+		mt_jpeg_scan_init(t->scan);
+	}
+	if (mt_jpeg_scan_parse(t->scan, f->data, f->size) ||
+	    (t->scan->width + 7u) / 8 != out->width || (t->scan->height + 7u) / 8 != out->height)
+		return MT_EFORMAT;
+	return mt_jpeg_scan_dc(t->scan, f->data, f->size, NULL, out->y, out->width, &skipped);
 }
 
 /* The smallest TurboJPEG scale that keeps the thumbnail at least
@@ -57,6 +80,11 @@ static int from_jpeg(struct mt_thumbnailer *t, const struct mt_frame *f, struct 
 		return MT_EFORMAT;
 	out->width = (uint16_t)TJSCALED(w, sf);
 	out->height = (uint16_t)TJSCALED(h, sf);
+	if (sf.num == 1 && sf.denom == 8 && !walk_dc(t, f, out)) {
+		t->walked++;
+		return 0;
+	}
+	t->decoded++;
 	/* Any warning (corrupt entropy data, premature end) means part of the
 	 * picture is made up: skip the frame rather than learn from it. */
 	if (tjDecompress2(t->tj, f->data, (unsigned long)f->size, out->y, out->width, 0,

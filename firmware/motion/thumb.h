@@ -1,7 +1,10 @@
 /* Analysis thumbnails: a small luma picture of a frame, the only input of the
- * motion detector. JPEG frames use TurboJPEG's scaled decode (1/8 scale is
- * DC-only, so it costs little more than entropy decoding); YUYV and NV12
- * frames are subsampled. The scale is picked so the thumbnail is about
+ * motion detector. A JPEG at 1/8 scale (640 pixels wide or more) is read by
+ * the scan walker of core/jpeg_scan.h: the luma DC of each 8x8 block, AC
+ * symbols skipped several at a time, nothing transformed, exactly the pixels
+ * of TurboJPEG's 1/8 decode at less than its entropy decoding alone costs.
+ * Other JPEGs (and any the walker does not take) use TurboJPEG's scaled
+ * decode. YUYV and NV12 frames are subsampled. The scale is picked so the thumbnail is about
  * MT_THUMB_MIN_WIDTH wide or more, so the cost hardly grows with resolution. */
 #ifndef MT_MOTION_THUMB_H
 #define MT_MOTION_THUMB_H
@@ -20,8 +23,13 @@ struct mt_thumb {
 	uint8_t y[MT_THUMB_MAX_PIXELS]; /* row-major luma, width * height used */
 };
 
+struct mt_jpeg_scan;
+
 struct mt_thumbnailer {
-	void *tj; /* TurboJPEG decompressor, made on first use */
+	void *tj;                  /* TurboJPEG decompressor, made on first use */
+	struct mt_jpeg_scan *scan; /* the scan walker, made on first use */
+	uint64_t walked;           /* JPEG thumbnails made by the walker */
+	uint64_t decoded;          /* by TurboJPEG (other scales, or the walker refused) */
 };
 
 void mt_thumbnailer_init(struct mt_thumbnailer *t);

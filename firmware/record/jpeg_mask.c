@@ -1,8 +1,12 @@
-/* Privacy masks on JPEG frames in the DCT domain: TurboJPEG's lossless
- * transform (TJXOP_NONE) with a coefficient filter that sets each masked
- * block's DC to black and its AC to zero. The filter needs the luma
- * quantiser of DC to say "black", which it is not given: it is read from the
- * JPEG's DQT and SOF segments here. */
+/* Privacy masks on JPEG frames in the DCT domain. A baseline JPEG (what
+ * cameras write) goes through the scan walker of core/jpeg_scan.h, which
+ * copies the bits of every unmasked block and writes black ones. Anything
+ * the walker does not take (progressive, a table without a code the output
+ * needs, ...) falls back to TurboJPEG's lossless transform (TJXOP_NONE)
+ * with a coefficient filter that sets each masked block's DC to black and
+ * its AC to zero. The filter needs the luma quantiser of DC to say "black",
+ * which it is not given: it is read from the JPEG's DQT and SOF segments
+ * by mt_jpeg_scan_parse(). */
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
@@ -14,113 +18,19 @@
 
 MT_LOG_MODULE("privacy");
 
-#define MAX_COMPS 3
-
-struct jpeg_layout {
-	uint16_t width, height;
-	unsigned ncomps;
-	unsigned hs[MAX_COMPS], vs[MAX_COMPS]; /* sampling factors */
-	unsigned tq[MAX_COMPS];                /* quantisation table of each */
-	unsigned hmax, vmax;
-	uint16_t dcq[4]; /* DC quantiser of each table; 0: not seen */
-};
-
 struct filter_ctx {
-	const struct jpeg_layout *jl;
+	const struct mt_jpeg_scan *jl;
 	const uint8_t *map;
 	uint32_t cols, rows;
 	uint64_t blocks; /* blocks blacked, all components */
 };
-
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static int parse_dqt(struct jpeg_layout *jl, const uint8_t *p, size_t len)
-{
-	while (len >= 65) {
-		unsigned pq = p[0] >> 4, tq = p[0] & 15;
-		size_t n = pq ? 129 : 65;
-
-		if (tq > 3 || len < n)
-			return MT_EFORMAT;
-		/* Entry 0 in zig-zag order is the DC quantiser. */
-		jl->dcq[tq] = (uint16_t)(pq ? be16(p + 1) : p[1]);
-		p += n, len -= n;
-	}
-	return len ? MT_EFORMAT : 0;
-}
-
-static int parse_sof(struct jpeg_layout *jl, const uint8_t *p, size_t len)
-{
-	if (len < 6 || p[0] != 8)
-		return MT_EFORMAT; /* 8-bit samples only */
-	jl->height = (uint16_t)be16(p + 1);
-	jl->width = (uint16_t)be16(p + 3);
-	jl->ncomps = p[5];
-	if ((jl->ncomps != 1 && jl->ncomps != 3) || len < 6 + 3 * jl->ncomps)
-		return MT_EFORMAT;
-	jl->hmax = jl->vmax = 1;
-	for (unsigned c = 0; c < jl->ncomps; c++) {
-		const uint8_t *q = p + 6 + 3 * c;
-
-		jl->hs[c] = q[1] >> 4, jl->vs[c] = q[1] & 15, jl->tq[c] = q[2];
-		if (!jl->hs[c] || !jl->vs[c] || jl->hs[c] > 2 || jl->vs[c] > 2 || jl->tq[c] > 3)
-			return MT_EFORMAT;
-		jl->hmax = jl->hs[c] > jl->hmax ? jl->hs[c] : jl->hmax;
-		jl->vmax = jl->vs[c] > jl->vmax ? jl->vs[c] : jl->vmax;
-	}
-	return 0;
-}
-
-/* Marker segments from SOI up to SOS. */
-static int parse_layout(const uint8_t *d, size_t n, struct jpeg_layout *jl)
-{
-	size_t i = 2;
-	bool sof = false;
-
-	memset(jl, 0, sizeof(*jl));
-	if (n < 4 || d[0] != 0xFF || d[1] != 0xD8)
-		return MT_EFORMAT;
-	while (i + 4 <= n) {
-		unsigned m = d[i + 1];
-		size_t len;
-		int ret = 0;
-
-		if (d[i] != 0xFF)
-			return MT_EFORMAT;
-		if (m == 0xFF) { /* fill byte */
-			i++;
-			continue;
-		}
-		len = be16(d + i + 2);
-		if (len < 2 || i + 2 + len > n)
-			return MT_EFORMAT;
-		if (m == 0xDB)
-			ret = parse_dqt(jl, d + i + 4, len - 2);
-		else if (m == 0xC0 || m == 0xC1 || m == 0xC2)
-			ret = parse_sof(jl, d + i + 4, len - 2), sof = true;
-		else if (m == 0xDA)
-			break;
-		if (ret)
-			return ret;
-		i += 2 + len;
-	}
-	if (!sof)
-		return MT_EFORMAT;
-	for (unsigned c = 0; c < jl->ncomps; c++)
-		if (!jl->dcq[jl->tq[c]])
-			return MT_EFORMAT;
-	return 0;
-}
 
 /* Called once per row of blocks of each component. */
 static int black_blocks(short *coeffs, tjregion array, tjregion plane, int ci, int ti,
 			tjtransform *t)
 {
 	struct filter_ctx *ctx = t->data;
-	const struct jpeg_layout *jl = ctx->jl;
+	const struct mt_jpeg_scan *jl = ctx->jl;
 	unsigned c = (unsigned)ci, by = (unsigned)array.y / 8, nbx = (unsigned)array.w / 8;
 	unsigned mcu_row = by / jl->vs[c];
 	short dc = 0;
@@ -178,19 +88,83 @@ static int refuse(struct mt_privacy *p, const struct mt_frame *in, const char *w
 	return MT_EFORMAT;
 }
 
+static void finish(struct mt_privacy *p, const struct mt_frame *in, struct mt_frame *f,
+		   struct mt_frame **out)
+{
+	f->format = MT_FMT_MJPEG;
+	f->flags = in->flags;
+	f->width = in->width, f->height = in->height;
+	f->seq = in->seq;
+	f->ts_us = in->ts_us;
+	*out = mt_outframe_fit(f);
+	p->stats.jpeg_masked++;
+}
+
+/* The scan walk of the JPEG parsed into p->scan: 0 with *out, -ENOMEM, or
+ * MT_EFORMAT for the fallback. */
+static int walk(struct mt_privacy *p, const struct mt_frame *in, struct mt_frame **out)
+{
+	struct mt_jpeg_scan *s = p->scan;
+	const uint8_t *map;
+	size_t cap;
+
+	if (!s->walkable)
+		return MT_EFORMAT;
+	map = mt_privacy_map(p, s->width, s->height, 8 * s->hmax, 8 * s->vmax);
+	if (!map)
+		return -ENOMEM;
+	/* Black blocks are short; a shifted copy may stuff a few more bytes. */
+	cap = in->size + in->size / 4 + 4096;
+	for (int round = 0; round < 2; round++) {
+		struct mt_frame *f = mt_outframe_alloc(cap);
+		uint64_t blocks;
+		int ret;
+
+		if (!f)
+			return -ENOMEM;
+		ret = mt_jpeg_scan_mask(s, in->data, in->size, map, f->data, cap, &f->size,
+					&blocks);
+		if (!ret) {
+			finish(p, in, f, out);
+			return 0;
+		}
+		mt_frame_put(f);
+		if (ret != -ENOSPC)
+			return ret;
+		p->stats.regrown++;
+		cap = mt_jpeg_scan_bound(s, in->size);
+	}
+	return MT_EFORMAT;
+}
+
 int mt_privacy_mask_jpeg(struct mt_privacy *p, const struct mt_frame *in, struct mt_frame **out)
 {
-	struct jpeg_layout jl;
+	const struct mt_jpeg_scan *jl;
 	struct filter_ctx ctx;
 	struct mt_frame *f;
 	size_t cap;
 
-	if (in->format != MT_FMT_MJPEG || parse_layout(in->data, in->size, &jl))
-		return refuse(p, in, "not a baseline 8-bit JPEG");
+	if (in->format != MT_FMT_MJPEG)
+		return refuse(p, in, "not a JPEG");
+	if (!p->scan) {
+		p->scan = malloc(sizeof(*p->scan));
+		if (!p->scan)
+			return -ENOMEM;
+		mt_jpeg_scan_init(p->scan);
+	}
+	jl = p->scan;
+	if (mt_jpeg_scan_parse(p->scan, in->data, in->size))
+		return refuse(p, in, "not an 8-bit sequential or progressive Huffman JPEG");
+	if (!p->transform_only) {
+		int ret = walk(p, in, out);
+
+		if (ret != MT_EFORMAT)
+			return ret;
+	}
 	if (!p->tj && !(p->tj = tjInitTransform()))
 		return -ENOMEM;
-	ctx = (struct filter_ctx){ .jl = &jl };
-	ctx.map = mt_privacy_map(p, jl.width, jl.height, 8 * jl.hmax, 8 * jl.vmax);
+	ctx = (struct filter_ctx){ .jl = jl };
+	ctx.map = mt_privacy_map(p, jl->width, jl->height, 8 * jl->hmax, 8 * jl->vmax);
 	if (!ctx.map)
 		return -ENOMEM;
 	ctx.cols = p->cols, ctx.rows = p->rows;
@@ -203,7 +177,7 @@ int mt_privacy_mask_jpeg(struct mt_privacy *p, const struct mt_frame *in, struct
 	if (transform(p, in, f, &ctx)) {
 		mt_frame_put(f);
 		p->stats.regrown++;
-		cap = tjBufSize(jl.width, jl.height, TJSAMP_444);
+		cap = tjBufSize(jl->width, jl->height, TJSAMP_444);
 		f = mt_outframe_alloc(cap);
 		if (!f)
 			return -ENOMEM;
@@ -212,12 +186,7 @@ int mt_privacy_mask_jpeg(struct mt_privacy *p, const struct mt_frame *in, struct
 			return refuse(p, in, tjGetErrorStr2(p->tj));
 		}
 	}
-	f->format = MT_FMT_MJPEG;
-	f->flags = in->flags;
-	f->width = in->width, f->height = in->height;
-	f->seq = in->seq;
-	f->ts_us = in->ts_us;
-	*out = mt_outframe_fit(f);
-	p->stats.jpeg_masked++;
+	p->stats.jpeg_fallback++;
+	finish(p, in, f, out);
 	return 0;
 }

@@ -18,6 +18,9 @@ void mt_privacy_free(struct mt_privacy *p)
 	free(p->map);
 	if (p->tj)
 		tjDestroy(p->tj);
+	if (p->scan)
+		mt_jpeg_scan_free(p->scan);
+	free(p->scan);
 	mt_privacy_init(p);
 }
 

@@ -3,10 +3,12 @@
  * outward to whole blocks: a block is masked if the polygons cover any part
  * of any of its pixels. Raw frames (YUYV, NV12) are blacked in 16x16 blocks
  * (an H.264 macroblock, a 4:2:0 JPEG MCU) before they are encoded or
- * analysed. A camera's JPEG is masked in the DCT domain, block by MCU, with
- * TurboJPEG's lossless transform and a coefficient filter: a masked block
- * gets the DC of black and no AC, every other block keeps its coefficients
- * exactly, and nothing is decoded or re-quantised (record/jpeg_mask.c).
+ * analysed. A camera's JPEG is masked in the DCT domain, block by MCU: a
+ * masked block gets the DC of black and no AC, every other block keeps its
+ * coefficients exactly, and nothing is decoded or re-quantised
+ * (record/jpeg_mask.c). A baseline JPEG is masked at the entropy level by
+ * core/jpeg_scan.h (the bits of unmasked blocks copied); anything else with
+ * TurboJPEG's lossless transform and a coefficient filter.
  * One thread uses a mask at a time. */
 #ifndef MT_RECORD_PRIVACY_H
 #define MT_RECORD_PRIVACY_H
@@ -15,15 +17,17 @@
 #include <stdint.h>
 
 #include "core/frame.h"
+#include "core/jpeg_scan.h"
 #include "motion/region.h"
 
 #define MT_PRIVACY_RAW_BLOCK 16 /* block of a raw frame, in pixels */
 
 struct mt_privacy_stats {
-	uint64_t raw_masked;  /* raw frames blacked */
-	uint64_t jpeg_masked; /* JPEGs masked in the DCT domain */
-	uint64_t refused;     /* frames that could not be masked: never recorded */
-	uint64_t regrown;     /* masked JPEGs that outgrew their first buffer */
+	uint64_t raw_masked;    /* raw frames blacked */
+	uint64_t jpeg_masked;   /* JPEGs masked in the DCT domain */
+	uint64_t jpeg_fallback; /* of them, by the lossless transform, not the scan walk */
+	uint64_t refused;       /* frames that could not be masked: never recorded */
+	uint64_t regrown;       /* masked JPEGs that outgrew their first buffer */
 };
 
 struct mt_privacy {
@@ -33,9 +37,11 @@ struct mt_privacy {
 	uint16_t map_w, map_h;
 	uint16_t blk_w, blk_h;
 	uint32_t cols, rows;
-	uint32_t nmasked; /* blocks set in map */
-	uint8_t *map;     /* cols * rows, 1 = masked */
-	void *tj;         /* TurboJPEG transformer, made on first use */
+	uint32_t nmasked;          /* blocks set in map */
+	uint8_t *map;              /* cols * rows, 1 = masked */
+	void *tj;                  /* TurboJPEG transformer, made on first use */
+	struct mt_jpeg_scan *scan; /* the scan walker, made on first use */
+	bool transform_only;       /* tests and bench: never the scan walker */
 	struct mt_privacy_stats stats;
 };
 

@@ -1,5 +1,6 @@
 /* Analysis thumbnails: a real 320x240 camera JPEG becomes 80x60 whose luma
- * matches a full decode averaged over 4x4 boxes; the scale follows the
+ * matches a full decode averaged over 4x4 boxes; at 1/8 scale the scan
+ * walker gives TurboJPEG's pixels exactly; the scale follows the
  * picture size; a JPEG cut short or with corrupt data is refused, not half
  * decoded; YUYV and NV12 frames are subsampled from their luma only; a luma
  * plane is box-averaged at the scale a JPEG would get. */
@@ -113,6 +114,65 @@ static struct mt_frame *made_jpeg(int w, int h)
 	free(pix);
 	tjDestroy(tj);
 	return f;
+}
+
+/* At 1/8 scale the scan walker makes the thumbnail: the same pixels as
+ * TurboJPEG's 1/8 decode, for real footage at 1280x720 (4:2:0, 4:2:2,
+ * gray) and for a TurboJPEG-made ramp; 1/4 scale stays with TurboJPEG. */
+static void test_eighth_scale_by_walker(void **state)
+{
+	static const char *const pixfmts[] = { "yuvj420p", "yuvj422p", "gray" };
+	char *dir = mt_test_tmpdir("thumb");
+	tjhandle tj = tjInitDecompress();
+	static uint8_t ref[160 * 90];
+	struct mt_frame *f;
+	uint64_t walked = tn.walked, decoded = tn.decoded;
+
+	for (unsigned k = 0; k < 3; k++) {
+		char cmd[1024], path[600];
+		FILE *fp;
+		long n;
+
+		snprintf(path, sizeof(path), "%s/f.jpg", dir);
+		snprintf(cmd, sizeof(cmd),
+			 "ffmpeg -nostdin -v error -y -i %s/cdnet-highway/input/in000900.jpg "
+			 "-vf scale=1280:720 -pix_fmt %s -q:v 5 %s",
+			 getenv("MT_FOOTAGE"), pixfmts[k], path);
+		assert_int_equal(system(cmd), 0);
+		fp = fopen(path, "rb");
+		assert_non_null(fp);
+		fseek(fp, 0, SEEK_END);
+		n = ftell(fp);
+		rewind(fp);
+		f = mt_frame_alloc((size_t)n);
+		assert_int_equal(fread(f->data, 1, (size_t)n, fp), (size_t)n);
+		fclose(fp);
+		f->size = (size_t)n;
+		f->format = MT_FMT_MJPEG;
+		assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+		assert_int_equal(th.width, 160);
+		assert_int_equal(th.height, 90);
+		assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, ref, 160, 0, 90,
+					       TJPF_GRAY, TJFLAG_FASTDCT),
+				 0);
+		assert_memory_equal(th.y, ref, sizeof(ref));
+		mt_frame_put(f);
+	}
+	f = made_jpeg(1280, 720);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, ref, 160, 0, 90,
+				       TJPF_GRAY, TJFLAG_FASTDCT),
+			 0);
+	assert_memory_equal(th.y, ref, sizeof(ref));
+	mt_frame_put(f);
+	assert_int_equal(tn.walked - walked, 4);
+	assert_int_equal(tn.decoded - decoded, 0);
+	f = mt_test_footage_frame(3); /* 320x240: 1/4 scale */
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tn.decoded - decoded, 1);
+	mt_frame_put(f);
+	tjDestroy(tj);
+	assert_int_equal(mt_test_tmpdir_remove(&dir), 0);
 }
 
 static void test_scale_follows_size(void **state)
@@ -336,6 +396,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_real_jpeg_is_quarter_scale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eighth_scale_by_walker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_jpeg_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luma_plane_box_means, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_follows_size, setup, teardown),

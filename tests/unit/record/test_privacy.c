@@ -179,7 +179,8 @@ static void sampling(const struct mt_frame *f, int hs[3], int vs[3], int *mw, in
 	size_t i = 2;
 	int n;
 
-	while (i + 10 < f->size && !(f->data[i] == 0xFF && f->data[i + 1] == 0xC0))
+	while (i + 10 < f->size &&
+	       !(f->data[i] == 0xFF && f->data[i + 1] >= 0xC0 && f->data[i + 1] <= 0xC2))
 		i++;
 	assert_true(i + 10 < f->size);
 	n = f->data[i + 9];
@@ -289,6 +290,7 @@ static void test_jpeg_real_footage(void **state)
 		out[i] = check_jpeg(&p, in[i]);
 	}
 	assert_int_equal(p.stats.jpeg_masked, NFRAMES);
+	assert_int_equal(p.stats.jpeg_fallback, 0); /* all by the scan walker */
 	assert_int_equal(p.stats.refused, 0);
 
 	/* ffmpeg decodes the clip of masked frames: all of them, cleanly. */
@@ -328,7 +330,38 @@ static void test_jpeg_real_footage(void **state)
 	mt_privacy_free(&p);
 }
 
-/* 1080p JPEGs (4:2:0, and 4:2:2 and 4:4:4) made from the footage. */
+/* A JPEG file as a camera frame. */
+static struct mt_frame *file_frame(const char *path, int w, int h)
+{
+	struct mt_frame *f;
+	size_t len;
+	uint8_t *data = media_read_file(path, &len);
+
+	f = mt_frame_alloc(len);
+	memcpy(f->data, data, len);
+	free(data);
+	f->size = len;
+	f->format = MT_FMT_MJPEG;
+	f->flags = MT_FRAME_KEY;
+	f->width = (uint16_t)w, f->height = (uint16_t)h;
+	return f;
+}
+
+/* What jpegtran makes of a camera's JPEG (losslessly), and whether the
+ * scan walker takes it or the lossless transform must. */
+static const struct variant {
+	const char *opts;
+	bool fallback;
+} variants[] = {
+	{ NULL, false },                   /* ffmpeg's own file */
+	{ "-restart 1", false },           /* an interval per MCU row */
+	{ "-restart 3B", false },          /* 3 MCUs (gray: blocks): across rows */
+	{ "-restart 1 -optimize", false }, /* own tables: the walker or not */
+	{ "-progressive", true },
+};
+
+/* 1080p JPEGs (4:2:0, 4:2:2, 4:4:4 and gray) made from the footage, with
+ * and without restart intervals, baseline and progressive. */
 static void test_jpeg_1080p(void **state)
 {
 	static const char *const pixfmts[] = { "yuvj420p", "yuvj422p", "yuvj444p", "gray" };
@@ -338,10 +371,7 @@ static void test_jpeg_1080p(void **state)
 	mt_privacy_init(&p);
 	assert_int_equal(mt_privacy_set(&p, quad, NULL, 0), 0);
 	for (unsigned k = 0; k < 4; k++) {
-		char path[512];
-		struct mt_frame *in, *out;
-		size_t len;
-		uint8_t *data;
+		char path[512], var[600];
 
 		snprintf(path, sizeof(path), "%s/big-%s.jpg", tmp, pixfmts[k]);
 		assert_int_equal(
@@ -351,18 +381,101 @@ static void test_jpeg_1080p(void **state)
 				  "-pix_fmt %s -q:v 5 %s",
 				  getenv("MT_FOOTAGE"), pixfmts[k], path),
 			0);
-		data = media_read_file(path, &len);
-		in = mt_frame_alloc(len);
-		memcpy(in->data, data, len);
-		free(data);
-		in->size = len;
-		in->format = MT_FMT_MJPEG;
-		in->flags = MT_FRAME_KEY;
-		in->width = 1920, in->height = 1080;
-		out = check_jpeg(&p, in);
-		mt_frame_put(in);
-		mt_frame_put(out);
+		for (unsigned v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+			struct mt_frame *in, *out;
+			uint64_t fallback = p.stats.jpeg_fallback;
+
+			snprintf(var, sizeof(var), "%s", path);
+			if (variants[v].opts) {
+				snprintf(var, sizeof(var), "%s/var.jpg", tmp);
+				assert_int_equal(media_run(NULL, 0, "jpegtran %s -outfile %s %s",
+							   variants[v].opts, var, path),
+						 0);
+			}
+			print_message("%s %s\n", pixfmts[k],
+				      variants[v].opts ? variants[v].opts : "(ffmpeg)");
+			in = file_frame(var, 1920, 1080);
+			out = check_jpeg(&p, in);
+			if (!strstr(var, "optimize"))
+				assert_int_equal(p.stats.jpeg_fallback - fallback,
+						 variants[v].fallback);
+			mt_frame_put(in);
+			mt_frame_put(out);
+		}
 	}
+	mt_privacy_free(&p);
+}
+
+/* The same frames through the scan walker and through the lossless
+ * transform: the same coefficients (check_jpeg), and the walker's output
+ * keeps the camera's own Huffman tables, so it is never larger. */
+static void test_jpeg_walker_vs_transform(void **state)
+{
+	struct mt_privacy walk, xf;
+
+	(void)state;
+	mt_privacy_init(&walk);
+	mt_privacy_init(&xf);
+	xf.transform_only = true;
+	assert_int_equal(mt_privacy_set(&walk, quad, NULL, 0), 0);
+	assert_int_equal(mt_privacy_set(&xf, quad, NULL, 0), 0);
+	for (int i = 0; i < 5; i++) {
+		struct mt_frame *in = mt_test_footage_frame(100 + i), *a, *b;
+
+		a = check_jpeg(&walk, in);
+		b = check_jpeg(&xf, in);
+		assert_true(a->size <= b->size);
+		mt_frame_put(a);
+		mt_frame_put(b);
+		mt_frame_put(in);
+	}
+	assert_int_equal(walk.stats.jpeg_fallback, 0);
+	assert_int_equal(xf.stats.jpeg_fallback, 5);
+	mt_privacy_free(&walk);
+	mt_privacy_free(&xf);
+}
+
+/* Motion-JPEG without DHT (as many webcams send it): the walker takes
+ * T.81 K.3's tables, masks exactly, and writes them out in a DHT. */
+static void test_jpeg_without_dht(void **state)
+{
+	char path[512];
+	struct mt_privacy p;
+	struct mt_frame *in, *out;
+	size_t w = 0;
+
+	(void)state;
+	mt_privacy_init(&p);
+	assert_int_equal(mt_privacy_set(&p, quad, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/std.jpg", tmp);
+	assert_int_equal(media_run(NULL, 0,
+				   "jpegtran -outfile %s %s/cdnet-highway/input/in000300.jpg", path,
+				   getenv("MT_FOOTAGE")),
+			 0);
+	in = file_frame(path, 320, 240);
+	/* drop every DHT segment (jpegtran wrote the standard tables) */
+	for (size_t r = 0; r < in->size;) {
+		size_t len = r + 4 <= in->size ? 2u + (in->data[r + 2] << 8 | in->data[r + 3]) : 0;
+
+		if (r >= 2 && in->data[r] == 0xFF && in->data[r + 1] == 0xC4) {
+			r += len;
+			continue;
+		}
+		if (r >= 2 && in->data[r] == 0xFF && in->data[r + 1] == 0xDA) {
+			memmove(in->data + w, in->data + r, in->size - r);
+			w += in->size - r;
+			break;
+		}
+		len = r < 2 ? 2 : len;
+		memmove(in->data + w, in->data + r, len);
+		w += len, r += len;
+	}
+	in->size = w;
+	out = check_jpeg(&p, in);
+	assert_int_equal(p.stats.jpeg_fallback, 0);
+	assert_int_equal(p.scan->std_tables, 0xF);
+	mt_frame_put(in);
+	mt_frame_put(out);
 	mt_privacy_free(&p);
 }
 
@@ -383,11 +496,15 @@ static void test_jpeg_bad_input(void **state)
 	/* cut inside its headers */
 	memcpy(bad->data, good->data, 64);
 	assert_int_equal(mt_privacy_mask_jpeg(&p, bad, &out), MT_EFORMAT);
+	/* cut inside its scan: neither the walker nor the transform takes it */
+	good->size -= good->size / 3;
+	assert_int_equal(mt_privacy_mask_jpeg(&p, good, &out), MT_EFORMAT);
 	/* another format */
 	bad->format = MT_FMT_H264;
 	assert_int_equal(mt_privacy_mask_jpeg(&p, bad, &out), MT_EFORMAT);
 	assert_null(out);
-	assert_int_equal(p.stats.refused, 3);
+	assert_int_equal(p.stats.refused, 4);
+	assert_int_equal(p.stats.jpeg_masked, 0);
 	mt_frame_put(bad);
 	mt_frame_put(good);
 	mt_privacy_free(&p);
@@ -409,9 +526,14 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_map_outward), cmocka_unit_test(test_raw_nv12),
-		cmocka_unit_test(test_raw_yuyv),    cmocka_unit_test(test_jpeg_real_footage),
-		cmocka_unit_test(test_jpeg_1080p),  cmocka_unit_test(test_jpeg_bad_input),
+		cmocka_unit_test(test_map_outward),
+		cmocka_unit_test(test_raw_nv12),
+		cmocka_unit_test(test_raw_yuyv),
+		cmocka_unit_test(test_jpeg_real_footage),
+		cmocka_unit_test(test_jpeg_1080p),
+		cmocka_unit_test(test_jpeg_walker_vs_transform),
+		cmocka_unit_test(test_jpeg_without_dht),
+		cmocka_unit_test(test_jpeg_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
