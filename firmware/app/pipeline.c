@@ -228,6 +228,9 @@ static int analysis_main(struct mt_thread *self, void *arg)
 		goto out_free;
 	}
 	mt_thumbnailer_init(&tn);
+	/* cells never analysed need no decoding where the camera allows */
+	mt_thumbnailer_skip(&tn, &p->md_cfg.ignore, &p->md_cfg.privacy);
+	memset(thumb, 0, sizeof(*thumb)); /* what a skipped interval leaves */
 	mt_motion_init(md, &p->md_cfg);
 	mt_event_init(&ev, &p->ev_cfg);
 	for (;;) {

@@ -1,6 +1,7 @@
 /* Analysis thumbnails from JPEG (TurboJPEG scaled decode) or raw luma. */
 #include "motion/thumb.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
@@ -8,6 +9,7 @@
 #include "core/errors.h"
 #include "core/jpeg.h"
 #include "core/jpeg_scan.h"
+#include "motion/region.h"
 
 void mt_thumbnailer_init(struct mt_thumbnailer *t)
 {
@@ -21,14 +23,73 @@ void mt_thumbnailer_free(struct mt_thumbnailer *t)
 	if (t->scan)
 		mt_jpeg_scan_free(t->scan);
 	free(t->scan);
+	free(t->need);
 	mt_thumbnailer_init(t);
+}
+
+void mt_thumbnailer_skip(struct mt_thumbnailer *t, const struct mt_region *a,
+			 const struct mt_region *b)
+{
+	t->unneeded[0] = a;
+	t->unneeded[1] = b;
+	t->need_w = t->need_h = 0; /* made again for the next frame */
+}
+
+/* Is luma block (bx, by) of a bw x bh block grid wholly inside a region the
+ * detector ignores? Blocks cut by the picture's edge count as needed. */
+static bool block_unneeded(const struct mt_thumbnailer *t, unsigned bw, unsigned bh, unsigned bx,
+			   unsigned by, bool cut_x, bool cut_y)
+{
+	if ((cut_x && bx == bw - 1) || (cut_y && by == bh - 1))
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (t->unneeded[i] && mt_region_coverage(t->unneeded[i], bw, bh, bx, by) >= 0.999f)
+			return true;
+	return false;
+}
+
+/* The walker's need map for the parsed scan: an MCU is needed unless every
+ * luma block of it is unneeded. Made once per picture size. */
+static int make_need(struct mt_thumbnailer *t)
+{
+	const struct mt_jpeg_scan *s = t->scan;
+	unsigned bw = (s->width + 7u) / 8, bh = (s->height + 7u) / 8;
+	unsigned hf = s->ncomps == 1 ? 1 : s->hmax, vf = s->ncomps == 1 ? 1 : s->vmax;
+	size_t cells = (size_t)s->map_cols * s->mcuy;
+	uint8_t *map;
+
+	if (t->need && t->need_w == s->width && t->need_h == s->height)
+		return 0;
+	map = realloc(t->need, cells);
+	if (!map)
+		return -ENOMEM;
+	t->need = map;
+	for (uint32_t my = 0; my < s->mcuy; my++)
+		for (uint32_t mx = 0; mx < s->map_cols; mx++) {
+			bool needed = false;
+
+			for (unsigned y = 0; y < vf && !needed; y++)
+				for (unsigned x = 0; x < hf && !needed; x++) {
+					unsigned bx = mx * hf + x, by = my * vf + y;
+
+					needed = bx < bw && by < bh &&
+						 !block_unneeded(t, bw, bh, bx, by, s->width % 8,
+								 s->height % 8);
+				}
+			map[(size_t)my * s->map_cols + mx] = needed;
+		}
+	t->need_w = s->width;
+	t->need_h = s->height;
+	return 0;
 }
 
 /* The 1/8 scale by the scan walker: 0, or non-zero for TurboJPEG to try
  * (which also judges a damaged frame the walker refused). */
 static int walk_dc(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt_thumb *out)
 {
-	uint32_t skipped;
+	const uint8_t *need = NULL;
+	uint32_t skipped = 0;
+	int ret;
 
 	if (!t->scan) {
 		t->scan = malloc(sizeof(*t->scan));
@@ -39,7 +100,12 @@ static int walk_dc(struct mt_thumbnailer *t, const struct mt_frame *f, struct mt
 	if (mt_jpeg_scan_parse(t->scan, f->data, f->size) ||
 	    (t->scan->width + 7u) / 8 != out->width || (t->scan->height + 7u) / 8 != out->height)
 		return MT_EFORMAT;
-	return mt_jpeg_scan_dc(t->scan, f->data, f->size, NULL, out->y, out->width, &skipped);
+	if (t->scan->restart && (t->unneeded[0] || t->unneeded[1]) && make_need(t) == 0)
+		need = t->need;
+	ret = mt_jpeg_scan_dc(t->scan, f->data, f->size, need, out->y, out->width, &skipped);
+	if (ret == 0)
+		t->intervals_skipped += skipped;
+	return ret;
 }
 
 /* The smallest TurboJPEG scale that keeps the thumbnail at least

@@ -24,16 +24,29 @@ struct mt_thumb {
 };
 
 struct mt_jpeg_scan;
+struct mt_region;
 
 struct mt_thumbnailer {
 	void *tj;                  /* TurboJPEG decompressor, made on first use */
 	struct mt_jpeg_scan *scan; /* the scan walker, made on first use */
 	uint64_t walked;           /* JPEG thumbnails made by the walker */
 	uint64_t decoded;          /* by TurboJPEG (other scales, or the walker refused) */
+	const struct mt_region *unneeded[2]; /* see mt_thumbnailer_skip() */
+	uint8_t *need;                       /* the walker's MCU map for need_w x need_h */
+	uint16_t need_w, need_h;
+	uint64_t intervals_skipped; /* restart intervals not decoded: all masked */
 };
 
 void mt_thumbnailer_init(struct mt_thumbnailer *t);
 void mt_thumbnailer_free(struct mt_thumbnailer *t);
+
+/* Regions whose cells the detector never analyses (its ignore and privacy
+ * masks; borrowed, either may be NULL). Where the camera writes restart
+ * intervals, an interval whose MCUs all lie wholly inside one of them is
+ * skipped at its RST marker without entropy decoding: below the decoding
+ * floor. Its thumbnail pixels keep what they held (the caller's buffer). */
+void mt_thumbnailer_skip(struct mt_thumbnailer *t, const struct mt_region *a,
+			 const struct mt_region *b);
 
 /* Make out from f. MT_EFORMAT for a frame it cannot read (unsupported format
  * or size), MT_ECORRUPT for a damaged one (a JPEG cut short, or one whose

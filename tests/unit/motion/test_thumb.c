@@ -16,6 +16,7 @@
 #include <turbojpeg.h>
 
 #include "core/errors.h"
+#include "motion/region.h"
 #include "motion/thumb.h"
 #include "support.h"
 
@@ -171,6 +172,93 @@ static void test_eighth_scale_by_walker(void **state)
 	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
 	assert_int_equal(tn.decoded - decoded, 1);
 	mt_frame_put(f);
+	tjDestroy(tj);
+	assert_int_equal(mt_test_tmpdir_remove(&dir), 0);
+}
+
+/* A 1280x720 camera frame (4:2:0: 16x16 MCUs) written with a restart
+ * interval per MCU row, or none, read back from ffmpeg/jpegtran. */
+static struct mt_frame *restart_jpeg(const char *dir, const char *restart)
+{
+	char cmd[1024], path[600];
+	struct mt_frame *f;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/r.jpg", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "ffmpeg -nostdin -v error -y -i %s/cdnet-highway/input/in000900.jpg "
+		 "-vf scale=1280:720 -pix_fmt yuvj420p -q:v 5 -f image2pipe - | jpegtran %s > %s",
+		 getenv("MT_FOOTAGE"), restart, path);
+	assert_int_equal(system(cmd), 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	f = mt_frame_alloc((size_t)n);
+	assert_int_equal(fread(f->data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	f->size = (size_t)n;
+	f->format = MT_FMT_MJPEG;
+	return f;
+}
+
+/* Masked cells need no decoding: with a restart interval per MCU row and
+ * an ignore mask over the top 40 % (rows 0..17 of 45 wholly inside), those
+ * intervals are skipped and their pixels keep what the buffer held; every
+ * other pixel is TurboJPEG's. A mask that covers no whole MCU row, or a
+ * frame without restart intervals, skips nothing. */
+static void test_masked_intervals_skipped(void **state)
+{
+	char *dir = mt_test_tmpdir("thumb-rst");
+	tjhandle tj = tjInitDecompress();
+	static uint8_t ref[160 * 90];
+	struct mt_region top, sliver;
+	struct mt_frame *f;
+	char err[80];
+
+	mt_region_init(&top);
+	mt_region_init(&sliver);
+	assert_int_equal(mt_region_parse_mask(&top, "0,0 1,0 1,0.4 0,0.4", err, sizeof(err)), 0);
+	assert_int_equal(mt_region_parse_mask(&sliver, "0,0 0.99,0 0.99,1 0,1", err, sizeof(err)),
+			 0);
+	f = restart_jpeg(dir, "-restart 1");
+	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, ref, 160, 0, 90,
+				       TJPF_GRAY, TJFLAG_FASTDCT),
+			 0);
+
+	mt_thumbnailer_skip(&tn, &top, NULL);
+	memset(th.y, 0x55, sizeof(th.y));
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tn.intervals_skipped, 18); /* 0.4 * 720 = 288 = 18 rows of 16 */
+	for (int i = 0; i < 18 * 2 * 160; i++)
+		assert_int_equal(th.y[i], 0x55);
+	assert_memory_equal(th.y + 36 * 160, ref + 36 * 160, (90 - 36) * 160);
+
+	/* the same mask as privacy (second slot): the same skips */
+	mt_thumbnailer_skip(&tn, NULL, &top);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tn.intervals_skipped, 36);
+
+	/* a mask short of the right edge covers no whole row: nothing skipped */
+	mt_thumbnailer_skip(&tn, &sliver, NULL);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tn.intervals_skipped, 36);
+	assert_memory_equal(th.y, ref, sizeof(ref));
+	mt_frame_put(f);
+
+	/* no restart intervals: the whole scan is walked */
+	f = restart_jpeg(dir, "");
+	mt_thumbnailer_skip(&tn, &top, NULL);
+	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
+	assert_int_equal(tn.intervals_skipped, 36);
+	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, ref, 160, 0, 90,
+				       TJPF_GRAY, TJFLAG_FASTDCT),
+			 0);
+	assert_memory_equal(th.y, ref, sizeof(ref));
+	mt_frame_put(f);
+	mt_thumbnailer_skip(&tn, NULL, NULL);
 	tjDestroy(tj);
 	assert_int_equal(mt_test_tmpdir_remove(&dir), 0);
 }
@@ -397,6 +485,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_real_jpeg_is_quarter_scale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eighth_scale_by_walker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_masked_intervals_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_jpeg_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_luma_plane_box_means, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_follows_size, setup, teardown),
