@@ -139,9 +139,11 @@ ChaCha20 first elsewhere (armhf: the Cortex-A7 has none). (3) Record size:
 the HTTP client wrote bodies 4 KiB at a time, one TLS record each, and the
 station spent about 1.6x the CPU per upload that it spends on curl's 16 KiB
 records; it now writes 16 KiB (one full record). The client CPU per MiB is
-now below curl's; what is left of the gap is wall time spent waiting on the
-station (its \`fsync\` at the end of each PATCH) and the shared machine's load,
-which the ranges show.
+now below curl's. What is left is not found yet: under load (20 on 2 cores)
+the ratio was 0.81x, on an idle machine it is lower, and there the station
+spends more CPU per MiB on our upload than on curl's (TLS 1.2 records from
+mbedTLS 2.28 against curl's TLS 1.3; the station's read sizes per record
+are the next thing to compare with perf).
 <!-- delivery:end -->
 MD
 )
