@@ -29,7 +29,7 @@ static void put(struct out *o, const char *fmt, ...)
 
 /* Stages of the data flow that do not exist yet, with their issue. */
 static const char *const missing[] = {
-	"root-filesystem updates on U-Boot boards (issue #9): the U-Boot environment slot backend is built and tested, but no bundle carries a root-filesystem image and the agent binds file slots (app-only updates, mt-boot)",
+	"root-filesystem updates on U-Boot boards (beyond issue #9, which ships app-only updates): the U-Boot environment slot backend is built and tested, but no bundle carries a root-filesystem image and the agent binds file slots (app-only updates, mt-boot)",
 };
 
 /* The spool and its evidence: what was signed, what a power cut or a full
