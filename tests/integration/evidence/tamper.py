@@ -29,11 +29,14 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def make_clip(path, first_frame, frames=60):
-    """A real fMP4: 15 fps MJPEG from the footage, one fragment per second."""
+def make_clip(path, first_frame, frames=60, movflags="empty_moov+default_base_moof",
+              frag_us=1000000):
+    """A real fMP4: 15 fps MJPEG from the footage, one fragment per second
+    (frag_us None: ffmpeg cuts where movflags say)."""
+    frag = ["-frag_duration", str(frag_us)] if frag_us else []
     r = run(["ffmpeg", "-v", "error", "-y", "-framerate", "15", "-start_number",
              str(first_frame), "-i", FOOTAGE, "-frames:v", str(frames), "-c:v", "copy",
-             "-movflags", "empty_moov+default_base_moof", "-frag_duration", "1000000", path])
+             "-movflags", movflags, *frag, path])
     assert r.returncode == 0, r.stderr
 
 
@@ -347,9 +350,7 @@ def other_layouts(work):
     os.makedirs(d)
     for n, flags in ((1, "frag_keyframe"), (2, "frag_keyframe+empty_moov")):
         clip = os.path.join(d, f"clip-{n:06d}.mp4")
-        r = run(["ffmpeg", "-v", "error", "-y", "-framerate", "15", "-start_number", "600",
-                 "-i", FOOTAGE, "-frames:v", "40", "-c:v", "copy", "-movflags", flags, clip])
-        assert r.returncode == 0, r.stderr
+        make_clip(clip, 600, frames=40, movflags=flags, frag_us=None)
         with open(clip, "rb") as f:
             kinds = [t for t, o, s in boxes(f.read())]
         if n == 1 and ("mfra" not in kinds or kinds.count("moof") < 30):

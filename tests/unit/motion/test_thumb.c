@@ -120,6 +120,36 @@ static struct mt_frame *made_jpeg(int w, int h)
 /* At 1/8 scale the scan walker makes the thumbnail: the same pixels as
  * TurboJPEG's 1/8 decode, for real footage at 1280x720 (4:2:0, 4:2:2,
  * gray) and for a TurboJPEG-made ramp; 1/4 scale stays with TurboJPEG. */
+/* Footage frame 900 as a 1280x720 camera JPEG in pixfmt, made by ffmpeg
+ * and, when jpegtran is not NULL, passed through jpegtran with it (e.g.
+ * "-restart 1": a restart interval per MCU row). */
+static struct mt_frame *camera_jpeg(const char *dir, const char *pixfmt, const char *jpegtran)
+{
+	char cmd[1024], path[600];
+	struct mt_frame *f;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/f.jpg", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "ffmpeg -nostdin -v error -y -i %s/cdnet-highway/input/in000900.jpg "
+		 "-vf scale=1280:720 -pix_fmt %s -q:v 5 -f image2pipe - %s%s > %s",
+		 getenv("MT_FOOTAGE"), pixfmt, jpegtran ? "| jpegtran " : "",
+		 jpegtran ? jpegtran : "", path);
+	assert_int_equal(system(cmd), 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	f = mt_frame_alloc((size_t)n);
+	assert_int_equal(fread(f->data, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	f->size = (size_t)n;
+	f->format = MT_FMT_MJPEG;
+	return f;
+}
+
 static void test_eighth_scale_by_walker(void **state)
 {
 	static const char *const pixfmts[] = { "yuvj420p", "yuvj422p", "gray" };
@@ -130,26 +160,7 @@ static void test_eighth_scale_by_walker(void **state)
 	uint64_t walked = tn.walked, decoded = tn.decoded;
 
 	for (unsigned k = 0; k < 3; k++) {
-		char cmd[1024], path[600];
-		FILE *fp;
-		long n;
-
-		snprintf(path, sizeof(path), "%s/f.jpg", dir);
-		snprintf(cmd, sizeof(cmd),
-			 "ffmpeg -nostdin -v error -y -i %s/cdnet-highway/input/in000900.jpg "
-			 "-vf scale=1280:720 -pix_fmt %s -q:v 5 %s",
-			 getenv("MT_FOOTAGE"), pixfmts[k], path);
-		assert_int_equal(system(cmd), 0);
-		fp = fopen(path, "rb");
-		assert_non_null(fp);
-		fseek(fp, 0, SEEK_END);
-		n = ftell(fp);
-		rewind(fp);
-		f = mt_frame_alloc((size_t)n);
-		assert_int_equal(fread(f->data, 1, (size_t)n, fp), (size_t)n);
-		fclose(fp);
-		f->size = (size_t)n;
-		f->format = MT_FMT_MJPEG;
+		f = camera_jpeg(dir, pixfmts[k], NULL);
 		assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
 		assert_int_equal(th.width, 160);
 		assert_int_equal(th.height, 90);
@@ -176,34 +187,6 @@ static void test_eighth_scale_by_walker(void **state)
 	assert_int_equal(mt_test_tmpdir_remove(&dir), 0);
 }
 
-/* A 1280x720 camera frame (4:2:0: 16x16 MCUs) written with a restart
- * interval per MCU row, or none, read back from ffmpeg/jpegtran. */
-static struct mt_frame *restart_jpeg(const char *dir, const char *restart)
-{
-	char cmd[1024], path[600];
-	struct mt_frame *f;
-	FILE *fp;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/r.jpg", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "ffmpeg -nostdin -v error -y -i %s/cdnet-highway/input/in000900.jpg "
-		 "-vf scale=1280:720 -pix_fmt yuvj420p -q:v 5 -f image2pipe - | jpegtran %s > %s",
-		 getenv("MT_FOOTAGE"), restart, path);
-	assert_int_equal(system(cmd), 0);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	f = mt_frame_alloc((size_t)n);
-	assert_int_equal(fread(f->data, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	f->size = (size_t)n;
-	f->format = MT_FMT_MJPEG;
-	return f;
-}
-
 /* Masked cells need no decoding: with a restart interval per MCU row and
  * an ignore mask over the top 40 % (rows 0..17 of 45 wholly inside), those
  * intervals are skipped and their pixels keep what the buffer held; every
@@ -223,7 +206,7 @@ static void test_masked_intervals_skipped(void **state)
 	assert_int_equal(mt_region_parse_mask(&top, "0,0 1,0 1,0.4 0,0.4", err, sizeof(err)), 0);
 	assert_int_equal(mt_region_parse_mask(&sliver, "0,0 0.99,0 0.99,1 0,1", err, sizeof(err)),
 			 0);
-	f = restart_jpeg(dir, "-restart 1");
+	f = camera_jpeg(dir, "yuvj420p", "-restart 1");
 	assert_int_equal(tjDecompress2(tj, f->data, (unsigned long)f->size, ref, 160, 0, 90,
 				       TJPF_GRAY, TJFLAG_FASTDCT),
 			 0);
@@ -249,7 +232,7 @@ static void test_masked_intervals_skipped(void **state)
 	mt_frame_put(f);
 
 	/* no restart intervals: the whole scan is walked */
-	f = restart_jpeg(dir, "");
+	f = camera_jpeg(dir, "yuvj420p", NULL);
 	mt_thumbnailer_skip(&tn, &top, NULL);
 	assert_int_equal(mt_thumb_make(&tn, f, &th), 0);
 	assert_int_equal(tn.intervals_skipped, 36);
