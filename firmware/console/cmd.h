@@ -80,9 +80,10 @@ int mt_cmd_reboot(struct mt_console *c, int argc, char **argv);
 int mt_cmd_setup(struct mt_console *c, int argc, char **argv);
 int mt_cmd_passwd(struct mt_console *c, int argc, char **argv);
 
-/* Enrolls through the enroll hook (on a helper thread, beating meanwhile),
- * then sets, applies and saves station.url and device.id. 0, or 1 after
- * saying why (cmd_setup.c). */
+/* The enroll command without its parsing, for the setup wizard too:
+ * enrolls through the enroll hook (on a helper thread, beating meanwhile),
+ * saves station.url and device.id, restarts the recorder on them. 0, or 1
+ * after saying why (cmd_delivery.c). */
 int mt_console_enroll(struct mt_console *c, const char *url, const char *code, const char *fp);
 bool mt_console_enrolled(const struct mt_console *c);
 int mt_cmd_factory_reset(struct mt_console *c, int argc, char **argv);

@@ -141,15 +141,11 @@ static int enroll_save(struct mt_console *c, const char *url, const char *id)
 	return ret;
 }
 
-int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
+int mt_console_enroll(struct mt_console *c, const char *url, const char *code, const char *fp)
 {
 	struct job *j;
 	int ret;
 
-	if (argc != 4) {
-		mt_console_usage(c, mt_console_cmd_find("enroll"));
-		return 1;
-	}
 	if (!c->cfg->hooks.enroll) {
 		mt_console_printf(c, "enroll: this program has no delivery\n");
 		return 1;
@@ -158,11 +154,11 @@ int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
 	if (!j)
 		return 1;
 	j->fn = enroll_fn;
-	j->url = argv[1];
-	j->code = argv[2];
-	j->fingerprint = argv[3];
+	j->url = url;
+	j->code = code;
+	j->fingerprint = fp;
 	j->name = mt_config_str(&c->work, MT_CONFIG_DEVICE_LOCATION);
-	mt_console_printf(c, "enrolling with %s ...\n", argv[1]);
+	mt_console_printf(c, "enrolling with %s ...\n", url);
 	mt_console_flush(c);
 	ret = job_run(c, j);
 	if (ret) {
@@ -170,8 +166,8 @@ int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
 		free(j);
 		return 1;
 	}
-	mt_console_printf(c, "enrolled as %s with %s\n", j->id, argv[1]);
-	ret = enroll_save(c, argv[1], j->id);
+	mt_console_printf(c, "enrolled as %s with %s\n", j->id, url);
+	ret = enroll_save(c, url, j->id);
 	if (ret)
 		mt_console_printf(c,
 				  "but %.40s could not be saved (%s): station.url and device.id\n"
@@ -188,6 +184,15 @@ int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
 	mt_console_printf(c, "uploads go to the station from now on (station test checks)\n");
 	free(j);
 	return ret ? 1 : 0;
+}
+
+int mt_cmd_enroll(struct mt_console *c, int argc, char **argv)
+{
+	if (argc != 4) {
+		mt_console_usage(c, mt_console_cmd_find("enroll"));
+		return 1;
+	}
+	return mt_console_enroll(c, argv[1], argv[2], argv[3]);
 }
 
 /* ---- station test ---- */

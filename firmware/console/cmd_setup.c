@@ -4,7 +4,6 @@
  * password, the location and the enrollment show in their own keys, the
  * camera, masks and selftest steps in setup.done. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -331,16 +330,6 @@ bool mt_console_enrolled(const struct mt_console *c)
 {
 	return mt_config_str(&c->work, MT_CONFIG_STATION_URL)[0] &&
 	       strcmp(mt_config_str(&c->work, MT_CONFIG_DEVICE_ID), "unenrolled") != 0;
-}
-
-/* The wizard's enrollment is the enroll command's (cmd_delivery.c): the
- * same hook, the same saving of station.url and device.id, the uploader
- * and recorder restarted on them. */
-int mt_console_enroll(struct mt_console *c, const char *url, const char *code, const char *fp)
-{
-	char *argv[] = { "enroll", (char *)url, (char *)code, (char *)fp, NULL };
-
-	return mt_cmd_enroll(c, 4, argv);
 }
 
 static int step_station(struct mt_console *c)
