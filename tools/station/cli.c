@@ -251,7 +251,13 @@ static void print_list(const char *name, cJSON **list)
 	cJSON_Delete(doc);
 }
 
-int mt_cli_clips(const struct mt_cli_opts *o)
+/* One listing: a row of q into list (JSON) or onto stdout (text). */
+typedef void (*list_row_fn)(sqlite3_stmt *q, cJSON *list);
+
+/* Runs sql on the station's database and hands each row to row: printed
+ * under header as text, or gathered as {"name": [...]} with --json. */
+static int list_rows(const struct mt_cli_opts *o, const char *name, const char *sql,
+		     const char *header, list_row_fn row)
 {
 	struct mt_db db;
 	sqlite3_stmt *q;
@@ -259,182 +265,156 @@ int mt_cli_clips(const struct mt_cli_opts *o)
 	int ret = 1;
 
 	mt_db_init(&db);
-	if (open_db(o->data, &db) ||
-	    sqlite3_prepare_v2(db.h,
-			       "SELECT id, device_id, seq, state, COALESCE(reason, ''), received_ms,"
-			       " dir, COALESCE(manifest_sha256, ''), COALESCE(duplicate_of, 0)"
-			       " FROM clips ORDER BY device_id, seq, id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (open_db(o->data, &db) || sqlite3_prepare_v2(db.h, sql, -1, &q, NULL) != SQLITE_OK)
 		goto out_free;
 	if (!o->json)
-		printf("%-6s %-19s %-7s %-9s %-20s %s\n", "CLIP", "DEVICE", "SEQ", "STATE",
-		       "RECEIVED (UTC)", "FILES / REASON");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *dev = (const char *)sqlite3_column_text(q, 1);
-		const char *state = (const char *)sqlite3_column_text(q, 3);
-		const char *reason = (const char *)sqlite3_column_text(q, 4);
-		const char *dir = (const char *)sqlite3_column_text(q, 6);
-		int64_t ms = sqlite3_column_int64(q, 5);
-		char when[32];
-
-		if (o->json) {
-			cJSON *c = cJSON_CreateObject();
-
-			cJSON_AddNumberToObject(c, "id", (double)sqlite3_column_int64(q, 0));
-			cJSON_AddStringToObject(c, "device_id", dev);
-			cJSON_AddNumberToObject(c, "seq", (double)sqlite3_column_int64(q, 2));
-			cJSON_AddStringToObject(c, "state", state);
-			cJSON_AddStringToObject(c, "reason", reason);
-			cJSON_AddNumberToObject(c, "received_ms", (double)ms);
-			cJSON_AddStringToObject(c, "dir", dir);
-			cJSON_AddStringToObject(c, "manifest_sha256",
-						(const char *)sqlite3_column_text(q, 7));
-			if (sqlite3_column_int64(q, 8))
-				cJSON_AddNumberToObject(c, "duplicate_of",
-							(double)sqlite3_column_int64(q, 8));
-			cJSON_AddItemToArray(list, c);
-			continue;
-		}
-		utc(ms, when, sizeof(when));
-		printf("%-6lld %-19s %-7lld %-9s %-20s %s%s%s\n",
-		       (long long)sqlite3_column_int64(q, 0), dev,
-		       (long long)sqlite3_column_int64(q, 2), state, when, dir,
-		       reason[0] && strcmp(state, "OK") ? " : " : "",
-		       strcmp(state, "OK") ? reason : "");
-	}
+		printf("%s\n", header);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		row(q, o->json ? list : NULL);
 	sqlite3_finalize(q);
 	if (o->json)
-		print_list("clips", &list);
+		print_list(name, &list);
 	ret = 0;
 out_free:
 	cJSON_Delete(list);
 	mt_db_free(&db);
 	return ret;
+}
+
+static void clip_row(sqlite3_stmt *q, cJSON *list)
+{
+	const char *dev = (const char *)sqlite3_column_text(q, 1);
+	const char *state = (const char *)sqlite3_column_text(q, 3);
+	const char *reason = (const char *)sqlite3_column_text(q, 4);
+	const char *dir = (const char *)sqlite3_column_text(q, 6);
+	int64_t ms = sqlite3_column_int64(q, 5);
+	char when[32];
+
+	if (list) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(c, "id", (double)sqlite3_column_int64(q, 0));
+		cJSON_AddStringToObject(c, "device_id", dev);
+		cJSON_AddNumberToObject(c, "seq", (double)sqlite3_column_int64(q, 2));
+		cJSON_AddStringToObject(c, "state", state);
+		cJSON_AddStringToObject(c, "reason", reason);
+		cJSON_AddNumberToObject(c, "received_ms", (double)ms);
+		cJSON_AddStringToObject(c, "dir", dir);
+		cJSON_AddStringToObject(c, "manifest_sha256",
+					(const char *)sqlite3_column_text(q, 7));
+		if (sqlite3_column_int64(q, 8))
+			cJSON_AddNumberToObject(c, "duplicate_of",
+						(double)sqlite3_column_int64(q, 8));
+		cJSON_AddItemToArray(list, c);
+		return;
+	}
+	utc(ms, when, sizeof(when));
+	printf("%-6lld %-19s %-7lld %-9s %-20s %s%s%s\n", (long long)sqlite3_column_int64(q, 0),
+	       dev, (long long)sqlite3_column_int64(q, 2), state, when, dir,
+	       reason[0] && strcmp(state, "OK") ? " : " : "", strcmp(state, "OK") ? reason : "");
+}
+
+int mt_cli_clips(const struct mt_cli_opts *o)
+{
+	char header[160];
+
+	snprintf(header, sizeof(header), "%-6s %-19s %-7s %-9s %-20s %s", "CLIP", "DEVICE", "SEQ",
+		 "STATE", "RECEIVED (UTC)", "FILES / REASON");
+	return list_rows(o, "clips",
+			 "SELECT id, device_id, seq, state, COALESCE(reason, ''), received_ms,"
+			 " dir, COALESCE(manifest_sha256, ''), COALESCE(duplicate_of, 0)"
+			 " FROM clips ORDER BY device_id, seq, id",
+			 header, clip_row);
+}
+
+static void upload_row(sqlite3_stmt *q, cJSON *list)
+{
+	const char *id = (const char *)sqlite3_column_text(q, 0);
+	const char *dev = (const char *)sqlite3_column_text(q, 1);
+	const char *file = (const char *)sqlite3_column_text(q, 2);
+	const char *state = (const char *)sqlite3_column_text(q, 5);
+	int64_t off = sqlite3_column_int64(q, 3), len = sqlite3_column_int64(q, 4);
+	char when[32], lens[24];
+
+	if (list) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "id", id);
+		cJSON_AddStringToObject(c, "device_id", dev);
+		cJSON_AddStringToObject(c, "filename", file);
+		cJSON_AddNumberToObject(c, "offset", (double)off);
+		/* -1: deferred (Upload-Defer-Length), not known yet */
+		cJSON_AddNumberToObject(c, "length", (double)len);
+		cJSON_AddStringToObject(c, "state", state);
+		cJSON_AddNumberToObject(c, "created_ms", (double)sqlite3_column_int64(q, 6));
+		cJSON_AddNumberToObject(c, "updated_ms", (double)sqlite3_column_int64(q, 7));
+		cJSON_AddItemToArray(list, c);
+		return;
+	}
+	utc(sqlite3_column_int64(q, 7), when, sizeof(when));
+	if (len < 0)
+		snprintf(lens, sizeof(lens), "deferred");
+	else
+		snprintf(lens, sizeof(lens), "%lld", (long long)len);
+	printf("%-32s %-19s %-17s %12lld %12s %-8s %s\n", id, dev, file, (long long)off, lens,
+	       state, when);
 }
 
 int mt_cli_uploads(const struct mt_cli_opts *o)
 {
-	struct mt_db db;
-	sqlite3_stmt *q;
-	cJSON *list = cJSON_CreateArray();
-	int ret = 1;
+	char header[160];
 
-	mt_db_init(&db);
-	if (open_db(o->data, &db) ||
-	    sqlite3_prepare_v2(
-		    db.h,
-		    "SELECT id, device_id, COALESCE(filename, ''), upload_offset, COALESCE(length, -1),"
-		    " state, created_ms, updated_ms FROM uploads WHERE state IN ('open',"
-		    " 'complete') ORDER BY device_id, created_ms, id",
-		    -1, &q, NULL) != SQLITE_OK)
-		goto out_free;
-	if (!o->json)
-		printf("%-32s %-19s %-17s %12s %12s %-8s %s\n", "UPLOAD", "DEVICE", "FILE",
-		       "OFFSET", "LENGTH", "STATE", "UPDATED (UTC)");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *dev = (const char *)sqlite3_column_text(q, 1);
-		const char *file = (const char *)sqlite3_column_text(q, 2);
-		const char *state = (const char *)sqlite3_column_text(q, 5);
-		int64_t off = sqlite3_column_int64(q, 3), len = sqlite3_column_int64(q, 4);
-		char when[32], lens[24];
+	snprintf(header, sizeof(header), "%-32s %-19s %-17s %12s %12s %-8s %s", "UPLOAD", "DEVICE",
+		 "FILE", "OFFSET", "LENGTH", "STATE", "UPDATED (UTC)");
+	return list_rows(o, "uploads",
+			 "SELECT id, device_id, COALESCE(filename, ''), upload_offset,"
+			 " COALESCE(length, -1), state, created_ms, updated_ms FROM uploads"
+			 " WHERE state IN ('open', 'complete') ORDER BY device_id, created_ms, id",
+			 header, upload_row);
+}
 
-		if (o->json) {
-			cJSON *c = cJSON_CreateObject();
+static void device_row(sqlite3_stmt *q, cJSON *list)
+{
+	const char *id = (const char *)sqlite3_column_text(q, 0);
+	const char *name = (const char *)sqlite3_column_text(q, 1);
+	int revoked = sqlite3_column_int64(q, 5) != 0;
+	char a[32], b[32];
 
-			cJSON_AddStringToObject(c, "id", id);
-			cJSON_AddStringToObject(c, "device_id", dev);
-			cJSON_AddStringToObject(c, "filename", file);
-			cJSON_AddNumberToObject(c, "offset", (double)off);
-			/* -1: deferred (Upload-Defer-Length), not known yet */
-			cJSON_AddNumberToObject(c, "length", (double)len);
-			cJSON_AddStringToObject(c, "state", state);
-			cJSON_AddNumberToObject(c, "created_ms",
-						(double)sqlite3_column_int64(q, 6));
-			cJSON_AddNumberToObject(c, "updated_ms",
-						(double)sqlite3_column_int64(q, 7));
-			cJSON_AddItemToArray(list, c);
-			continue;
-		}
-		utc(sqlite3_column_int64(q, 7), when, sizeof(when));
-		if (len < 0)
-			snprintf(lens, sizeof(lens), "deferred");
-		else
-			snprintf(lens, sizeof(lens), "%lld", (long long)len);
-		printf("%-32s %-19s %-17s %12lld %12s %-8s %s\n", id, dev, file, (long long)off,
-		       lens, state, when);
+	if (list) {
+		cJSON *d = cJSON_CreateObject();
+		const char *h = (const char *)sqlite3_column_text(q, 6);
+
+		cJSON_AddStringToObject(d, "device_id", id);
+		cJSON_AddStringToObject(d, "name", name);
+		cJSON_AddNumberToObject(d, "enrolled_ms", (double)sqlite3_column_int64(q, 2));
+		cJSON_AddNumberToObject(d, "first_seen_ms", (double)sqlite3_column_int64(q, 3));
+		cJSON_AddNumberToObject(d, "last_seen_ms", (double)sqlite3_column_int64(q, 4));
+		cJSON_AddNumberToObject(d, "revoked_ms", (double)sqlite3_column_int64(q, 5));
+		cJSON_AddItemToObject(d, "health", h[0] ? cJSON_Parse(h) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(d, "health_ms", (double)sqlite3_column_int64(q, 7));
+		cJSON_AddNumberToObject(d, "clips", (double)sqlite3_column_int64(q, 8));
+		cJSON_AddItemToArray(list, d);
+		return;
 	}
-	sqlite3_finalize(q);
-	if (o->json)
-		print_list("uploads", &list);
-	ret = 0;
-out_free:
-	cJSON_Delete(list);
-	mt_db_free(&db);
-	return ret;
+	utc(sqlite3_column_int64(q, 2), a, sizeof(a));
+	utc(sqlite3_column_int64(q, 4), b, sizeof(b));
+	printf("%-19s %-8s %-20s %-20s %-6lld %s\n", id, revoked ? "revoked" : "active", a, b,
+	       (long long)sqlite3_column_int64(q, 8), name);
 }
 
 int mt_cli_devices(const struct mt_cli_opts *o)
 {
-	struct mt_db db;
-	sqlite3_stmt *q;
-	cJSON *list = cJSON_CreateArray();
-	int ret = 1;
+	char header[160];
 
-	mt_db_init(&db);
-	if (open_db(o->data, &db) ||
-	    sqlite3_prepare_v2(
-		    db.h,
-		    "SELECT id, COALESCE(name, ''), enrolled_ms, COALESCE(first_seen_ms, 0),"
-		    " COALESCE(last_seen_ms, 0), COALESCE(revoked_ms, 0),"
-		    " COALESCE(health, ''), COALESCE(health_ms, 0),"
-		    " (SELECT COUNT(*) FROM clips WHERE clips.device_id = devices.id)"
-		    " FROM devices ORDER BY id",
-		    -1, &q, NULL) != SQLITE_OK)
-		goto out_free;
-	if (!o->json)
-		printf("%-19s %-8s %-20s %-20s %-6s %s\n", "DEVICE", "STATE", "ENROLLED (UTC)",
-		       "LAST SEEN (UTC)", "CLIPS", "NAME");
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 1);
-		int revoked = sqlite3_column_int64(q, 5) != 0;
-		char a[32], b[32];
-
-		if (o->json) {
-			cJSON *d = cJSON_CreateObject();
-			const char *h = (const char *)sqlite3_column_text(q, 6);
-
-			cJSON_AddStringToObject(d, "device_id", id);
-			cJSON_AddStringToObject(d, "name", name);
-			cJSON_AddNumberToObject(d, "enrolled_ms",
-						(double)sqlite3_column_int64(q, 2));
-			cJSON_AddNumberToObject(d, "first_seen_ms",
-						(double)sqlite3_column_int64(q, 3));
-			cJSON_AddNumberToObject(d, "last_seen_ms",
-						(double)sqlite3_column_int64(q, 4));
-			cJSON_AddNumberToObject(d, "revoked_ms",
-						(double)sqlite3_column_int64(q, 5));
-			cJSON_AddItemToObject(d, "health",
-					      h[0] ? cJSON_Parse(h) : cJSON_CreateNull());
-			cJSON_AddNumberToObject(d, "health_ms", (double)sqlite3_column_int64(q, 7));
-			cJSON_AddNumberToObject(d, "clips", (double)sqlite3_column_int64(q, 8));
-			cJSON_AddItemToArray(list, d);
-			continue;
-		}
-		utc(sqlite3_column_int64(q, 2), a, sizeof(a));
-		utc(sqlite3_column_int64(q, 4), b, sizeof(b));
-		printf("%-19s %-8s %-20s %-20s %-6lld %s\n", id, revoked ? "revoked" : "active", a,
-		       b, (long long)sqlite3_column_int64(q, 8), name);
-	}
-	sqlite3_finalize(q);
-	if (o->json)
-		print_list("devices", &list);
-	ret = 0;
-out_free:
-	cJSON_Delete(list);
-	mt_db_free(&db);
-	return ret;
+	snprintf(header, sizeof(header), "%-19s %-8s %-20s %-20s %-6s %s", "DEVICE", "STATE",
+		 "ENROLLED (UTC)", "LAST SEEN (UTC)", "CLIPS", "NAME");
+	return list_rows(o, "devices",
+			 "SELECT id, COALESCE(name, ''), enrolled_ms, COALESCE(first_seen_ms, 0),"
+			 " COALESCE(last_seen_ms, 0), COALESCE(revoked_ms, 0),"
+			 " COALESCE(health, ''), COALESCE(health_ms, 0),"
+			 " (SELECT COUNT(*) FROM clips WHERE clips.device_id = devices.id)"
+			 " FROM devices ORDER BY id",
+			 header, device_row);
 }
 
 int mt_cli_revoke(const struct mt_cli_opts *o)
