@@ -3,7 +3,8 @@
 #   local_station MT-STATION "$work"
 # makes the station in $work/station and serves it on 127.0.0.1 (a free
 # port): sets fp (the CA's SHA-256, as mt-station init prints it), url and
-# pid. local_station_cleanup stops it and removes $work.
+# pid (starting it with station_up.sh's station_up). local_station_cleanup
+# stops it and removes $work.
 pid=
 local_station_cleanup() {
 	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
@@ -11,14 +12,14 @@ local_station_cleanup() {
 	rm -rf "$work"
 }
 
+# shellcheck source-path=SCRIPTDIR source=station_up.sh
+. "$(dirname "${BASH_SOURCE[0]}")/station_up.sh"
+
 local_station() {
 	fp=$("$1" init --data "$2/station" | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
 	[ ${#fp} -eq 64 ] || { echo "FAIL: no CA fingerprint from mt-station init" >&2; exit 1; }
-	"$1" serve --data "$2/station" --listen 127.0.0.1:0 >"$2/serve.out" 2>"$2/serve.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$2/serve.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$2/serve.out")"
+	station_up "$1" "$2/station" 127.0.0.1:0 "$2/serve.log" ||
+		{ echo "FAIL: mt-station did not start: $(tail -3 "$2/serve.log")" >&2; exit 1; }
+	pid=$station_pid
+	url="https://localhost:$station_port"
 }
