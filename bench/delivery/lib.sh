@@ -1,19 +1,19 @@
 # Shared by bench/delivery/*.sh (sourced): a station with one enrolled
 # device, and writing a marked section of docs/performance.md.
 
+# shellcheck source=../../tests/integration/delivery/station_up.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/delivery/station_up.sh"
+
 # station_with_device HOST_BUILD DIR: makes and starts an mt-station in
 # DIR/st (its pid in $pid, for the caller's cleanup), enrolls a device into
 # DIR/keys with the firmware's enrollment, and sets $url.
 station_with_device() {
 	local build=$1 dir=$2 station=$1/tools/station/mt-station fp code
 	fp=$("$station" init --data "$dir/st" | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
-	"$station" serve --data "$dir/st" --listen 127.0.0.1:0 >"$dir/serve.out" 2>"$dir/serve.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$dir/serve.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$dir/serve.out")"
+	station_up "$station" "$dir/st" 127.0.0.1:0 "$dir/serve.log" ||
+		{ echo "bench: mt-station did not start: $(tail -3 "$dir/serve.log")" >&2; return 1; }
+	pid=$station_pid
+	url="https://localhost:$station_port"
 	code=$("$station" enroll-code --data "$dir/st" | tail -1)
 	"$build/tests/integration/delivery/mt-test-upload" enroll "$dir/keys" "$url" "$code" "$fp" \
 		>/dev/null 2>&1 || { echo "bench: enrollment failed: $(cat "$dir/serve.log")" >&2; return 1; }
