@@ -23,16 +23,13 @@ trap cleanup EXIT
 fail() { echo "delivery: FAIL: $*" >&2; exit 1; }
 footage=${MT_FOOTAGE:?MT_FOOTAGE is not set (ctest sets it)}/cdnet-highway/input/in%06d.jpg
 
+# shellcheck source-path=SCRIPTDIR source=station_up.sh
+. "$(dirname "$0")/station_up.sh"
 start_station() { # PORT (0 = any) → sets pid and url
-	"$station" serve --data "$work/station" --listen "127.0.0.1:$1" >"$work/serve.out" \
-		2>>"$work/serve.log" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$work/serve.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	url="https://localhost:$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$work/serve.out")"
-	[ "$url" != "https://localhost:" ] || fail "station did not start: $(cat "$work/serve.log")"
+	station_up "$station" "$work/station" "127.0.0.1:$1" "$work/serve.log" ||
+		fail "station did not start: $(cat "$work/serve.log")"
+	pid=$station_pid
+	url="https://localhost:$station_port"
 }
 
 fp=$("$station" init --data "$work/station" | sed -n 's/.*fingerprint[^:]*: \([0-9a-f]\{64\}\).*/\1/p')
