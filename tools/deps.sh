@@ -17,7 +17,7 @@
 set -euo pipefail
 
 build="cmake ninja-build gcc libc6-dev pkg-config python3 python3-kconfiglib \
-libmbedtls-dev libturbojpeg0-dev libcmocka-dev libcjson-dev \
+libmbedtls-dev nettle-dev libturbojpeg0-dev libcmocka-dev libcjson-dev \
 libmicrohttpd-dev libsqlite3-dev libgnutls28-dev libopenh264-dev libubootenv-dev"
 media="ffmpeg"
 cross="crossbuild-essential-armhf crossbuild-essential-arm64 qemu-user mmdebstrap \

@@ -14,7 +14,7 @@ set -euo pipefail
 
 suite=${MT_SYSROOT_SUITE:-trixie}
 cache=${MT_SYSROOT_CACHE:-/var/cache/matthan}
-packages="libc6-dev libmbedtls-dev libcmocka-dev libturbojpeg0-dev libcjson-dev libopenh264-dev libubootenv-dev"
+packages="libc6-dev libmbedtls-dev nettle-dev libcmocka-dev libturbojpeg0-dev libcjson-dev libopenh264-dev libubootenv-dev"
 
 # The first non-security Debian mirror named in the apt sources (deb822 or one-line).
 mirror_from_apt_sources() {

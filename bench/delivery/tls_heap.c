@@ -240,8 +240,8 @@ static int one(struct mt_station *st, struct mt_tls_client *tls, const char *pre
 		free(r);
 		return ret;
 	}
-	printf("%s_version=%s\n%s_resumed=%d\n", prefix, mt_tls_version(tls), prefix,
-	       mt_tls_resumed(tls));
+	printf("%s_version=%s\n%s_resumed=%d\n%s_records=%s\n", prefix, mt_tls_version(tls), prefix,
+	       mt_tls_resumed(tls), prefix, mt_tls_records(tls));
 	printf("%s_handshake_peak=%zu\n%s_handshake_allocs=%zu\n%s_steady=%zu\n"
 	       "%s_request_peak=%zu\n",
 	       prefix, hs_peak, prefix, hs_count, prefix, steady, prefix, req_peak);
@@ -301,6 +301,12 @@ int main(int argc, char **argv)
 				    .key_len = key_len,
 				    .timeout_ms = 15000,
 				    .max_frag_len = argc == 4 ? (unsigned int)atoi(argv[3]) : 0 };
+	const char *by = getenv("MT_BENCH_RECORDS"); /* who seals: auto, mbedtls, nettle */
+
+	if (by && !strcmp(by, "mbedtls"))
+		tc.records = MT_TLS_RECORDS_MBEDTLS;
+	else if (by && !strcmp(by, "nettle"))
+		tc.records = MT_TLS_RECORDS_NETTLE;
 
 	before = cur;
 	if (mt_tls_client_new(&tc, &tls)) {

@@ -280,7 +280,8 @@ static int step_tls(struct diag *d, struct mt_tls_client **out)
 		sayf(d, "TLS", "FAIL: handshake: %s", mt_tls_why(*out));
 		return ret;
 	}
-	sayf(d, "TLS", "ok: handshake, %s", mt_tls_version(*out));
+	sayf(d, "TLS", "ok: handshake, %s, records: %s", mt_tls_version(*out),
+	     mt_tls_records(*out));
 	return 0;
 }
 

@@ -43,6 +43,14 @@ struct mt_tls_config {
 	unsigned int max_frag_len; /* 0, or 512/1024/2048/4096: ask for shorter
 				    * records (RFC 6066); does not shrink
 				    * mbedTLS's buffers (docs/performance.md) */
+	/* Who seals the records we send (net/tls_seal.h): AUTO, the build's
+	 * choice per suite (Kconfig MT_TLS_NETTLE_RECORDS, _NETTLE_CHACHA);
+	 * MBEDTLS or NETTLE (any suite it has) for benchmarks and tests. */
+	enum mt_tls_records_by {
+		MT_TLS_RECORDS_AUTO = 0,
+		MT_TLS_RECORDS_MBEDTLS,
+		MT_TLS_RECORDS_NETTLE,
+	} records;
 };
 
 struct mt_tls_client; /* opaque: config, certificates, saved session */
@@ -85,5 +93,10 @@ int mt_tls_peer_sha256(const struct mt_tls_client *c, int i, uint8_t out[32]);
 /* Whether the last handshake resumed a session, and its protocol. */
 bool mt_tls_resumed(const struct mt_tls_client *c);
 const char *mt_tls_version(const struct mt_tls_client *c);
+/* The negotiated suite while connected ("none" otherwise), and who sealed
+ * the records we sent on the current or last connection ("Nettle
+ * AES-128-GCM", "mbedTLS", or "none" before the first). */
+const char *mt_tls_suite(const struct mt_tls_client *c);
+const char *mt_tls_records(const struct mt_tls_client *c);
 
 #endif

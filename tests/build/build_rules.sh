@@ -107,12 +107,20 @@ tree_build() {
 	tree "$1" && "$cmake" --build "$tmp/tree" --target firmware/core/CMakeFiles/mt_core.dir/errors.c.o
 }
 
+# Without Nettle's record sealer the net library builds on mbedTLS alone.
+tree_no_nettle() {
+	rm -rf "$tmp/tree" # find_path() results stay in a cache
+	tree "$1" && ! grep -q '^nettle_' "$tmp/tree/CMakeCache.txt" &&
+		"$cmake" --build "$tmp/tree" --target mt_net
+}
+
 config() {
 	printf 'CONFIG_MT_NET_LWIP=y\n' >"$tmp/lwip.config"
 	printf 'CONFIG_MT_CAPTURE_FPS=25\nCONFIG_MT_PREROLL_SECONDS=10\nCONFIG_MT_RING_BYTES=262144\n' \
 		>"$tmp/small_ring.config"
 	printf 'CONFIG_MT_POSTROLL_SECONDS=20\nCONFIG_MT_CLIP_MAX_SECONDS=10\n' >"$tmp/long_postroll.config"
 	printf 'CONFIG_MT_OTA_SLOTS_UBOOT=y\n# CONFIG_MT_DRIVER_SLOT_UBOOT is not set\n' >"$tmp/uboot_nodrv.config"
+	printf '# CONFIG_MT_TLS_NETTLE_RECORDS is not set\n' >"$tmp/no_nettle.config"
 
 	expect ok "board $MT_BOARD defconfig builds config_check.h" "" tree_build ""
 	expect fail "CONFIG_MT_NET_LWIP=y stops the configure" \
@@ -123,6 +131,8 @@ config() {
 		"#error \"ring too small: CONFIG_MT_RING_BYTES must hold" tree_build "$tmp/small_ring.config"
 	expect fail "a post-roll as long as a clip stops the build" \
 		"#error \"post-roll too long: CONFIG_MT_POSTROLL_SECONDS" tree_build "$tmp/long_postroll.config"
+	expect ok "without CONFIG_MT_TLS_NETTLE_RECORDS the net library needs no Nettle" "" \
+		tree_no_nettle "$tmp/no_nettle.config"
 }
 
 # grep exits 1 when it finds nothing, 2 on an error (which must fail too).

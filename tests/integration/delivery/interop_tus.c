@@ -4,6 +4,7 @@
  * against curl.
  *
  *   mt-test-tus put URL KEYDIR FILE [--chunk BYTES] [--defer] [--cut-at BYTES] [--delete]
+ *                                   [--records auto|mbedtls|nettle]
  *
  * KEYDIR holds ca.pem, tls.crt and tls.key (a device's keys folder). The
  * file goes up as the uploader sends a clip: one POST, then PATCHes of at
@@ -13,9 +14,11 @@
  * file have been sent: the connection is dropped mid-PATCH, the client asks
  * the server's offset with HEAD and goes on from there. --delete ends with
  * a DELETE (termination) and checks that HEAD then finds the upload gone.
+ * --records picks who seals the records we send (net/tls.h, mt_tls_records).
  *
  * Prints "created LOCATION", "cut at N: server has M" and, at the end,
- * "done OFFSET LENGTH SECONDS" (a final HEAD's answer), and "deleted" after
+ * "done OFFSET LENGTH SECONDS" (a final HEAD's answer), "records SEALER"
+ * (who sealed the last connection's records: mt_tls_records), and "deleted" after
  * a DELETE. Exit 0 when the server has the whole file (and, with --delete,
  * has let it go), 1 otherwise, 2 on a usage error. */
 #include <errno.h>
@@ -130,6 +133,7 @@ static int put(struct mt_station *st, int fd, int64_t size, const struct put_opt
 		return ret;
 	}
 	printf("done %" PRId64 " %" PRId64 " %.6f\n", u.offset, u.length, now_s() - t0);
+	printf("records %s\n", mt_tls_records(st->tls));
 	if (u.offset != size || u.length != size)
 		return -EPROTO;
 	if (!o->del)
@@ -163,6 +167,7 @@ int main(int argc, char **argv)
 	uint8_t *ca = NULL, *cert = NULL, *key = NULL;
 	size_t ca_len, cert_len, key_len;
 	struct stat sb;
+	enum mt_tls_records_by records = MT_TLS_RECORDS_AUTO;
 	int fd, ret = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -177,7 +182,18 @@ int main(int argc, char **argv)
 			o.chunk = (size_t)strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--cut-at") == 0 && i + 1 < argc)
 			o.cut_at = strtoll(argv[++i], NULL, 10);
-		else
+		else if (strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
+			/* in the order of enum mt_tls_records_by */
+			static const char *const by[] = { "auto", "mbedtls", "nettle" };
+			size_t k = 0;
+
+			while (k < 3 && strcmp(argv[i + 1], by[k]) != 0)
+				k++;
+			if (k == 3)
+				goto usage;
+			records = (enum mt_tls_records_by)k;
+			i++;
+		} else
 			goto usage;
 	}
 	if (!o.chunk || mt_station_url_parse(argv[2], &url))
@@ -206,7 +222,8 @@ int main(int argc, char **argv)
 				    .cert_len = cert_len,
 				    .key_pem = key,
 				    .key_len = key_len,
-				    .timeout_ms = 15000 };
+				    .timeout_ms = 15000,
+				    .records = records };
 
 	if (mt_tls_client_new(&tc, &tls)) {
 		fprintf(stderr, "mt-test-tus: unusable keys in %s\n", argv[3]);
@@ -228,6 +245,6 @@ out:
 	return ret;
 usage:
 	fprintf(stderr, "usage: mt-test-tus put URL KEYDIR FILE [--chunk BYTES] [--defer] "
-			"[--cut-at BYTES] [--delete]\n");
+			"[--cut-at BYTES] [--delete] [--records auto|mbedtls|nettle]\n");
 	return 2;
 }

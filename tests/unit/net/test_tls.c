@@ -3,7 +3,13 @@
  * verified handshake and an HTTP request over it, a foreign CA, a wrong host
  * name, pin mode (right and wrong fingerprint), mutual TLS with and without
  * our certificate, session resumption, the station test's verify_after
- * mode (trusted, foreign CA, wrong name) and the sockets driver's resolve. */
+ * mode (trusted, foreign CA, wrong name) and the sockets driver's resolve.
+ *
+ * The records we send (Nettle's sealer, net/tls_seal.h, and mbedTLS's as the
+ * control) go to a second independent peer, Python's ssl module (OpenSSL),
+ * for each AEAD suite of TLS 1.2 and the TLS 1.3 suite we prefer: every byte
+ * must arrive, a reply must still be read, and mbedTLS's own close_notify
+ * after the sealed records must be accepted. */
 #define _GNU_SOURCE /* asprintf */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +31,7 @@
 
 #include <mbedtls/x509.h>
 
+#include "autoconf.h"
 #include "core/mbedtls_compat.h"
 #include "evidence/drbg.h"
 #include "linux/linux_net.h"
@@ -401,6 +408,209 @@ static void suites_and_max_frag(void **state)
 	pem_free(&p);
 }
 
+/* The peer for sealed_records: reads a 4-byte length and that many bytes,
+ * answers their SHA-256 in hex, then waits for the client's close_notify
+ * (a bare TCP close is an error: suppress_ragged_eofs=False) and writes
+ * "VERSION CIPHER clean" (or the error) to its result file. */
+static const char sink_py[] =
+	"import hashlib, socket, ssl, struct, sys\n"
+	"port_file, chain, key, version, ciphers, result = sys.argv[1:]\n"
+	"ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+	"ctx.load_cert_chain(chain, key)\n"
+	"ctx.minimum_version = ssl.TLSVersion.TLSv1_2\n"
+	"if version == '1.3c':\n"
+	"    ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE\n"
+	"if version == '1.2':\n"
+	"    ctx.maximum_version = ssl.TLSVersion.TLSv1_2\n"
+	"    ctx.set_ciphers(ciphers)\n"
+	"srv = socket.create_server(('127.0.0.1', 0))\n"
+	"open(port_file + '.tmp', 'w').write(str(srv.getsockname()[1]))\n"
+	"import os; os.rename(port_file + '.tmp', port_file)\n"
+	"srv.settimeout(30)\n"
+	"conn, _ = srv.accept()\n"
+	"conn.settimeout(30)\n"
+	"out = 'error'\n"
+	"try:\n"
+	"    s = ctx.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False)\n"
+	"    def readn(n):\n"
+	"        b = bytearray()\n"
+	"        while len(b) < n:\n"
+	"            d = s.recv(min(n - len(b), 1 << 20))\n"
+	"            if not d:\n"
+	"                raise EOFError('closed after %d of %d bytes' % (len(b), n))\n"
+	"            b += d\n"
+	"        return bytes(b)\n"
+	"    n = struct.unpack('>I', readn(4))[0]\n"
+	"    s.sendall(hashlib.sha256(readn(n)).hexdigest().encode())\n"
+	"    out = '%s %s ' % (s.version(), s.cipher()[0])\n"
+	"    out += 'clean' if s.recv(1) == b'' else 'data after the payload'\n"
+	"except Exception as e:\n"
+	"    out += ' %s: %s' % (type(e).__name__, e)\n"
+	"open(result, 'w').write(out)\n";
+
+/* One connection to the Python peer: a payload in writes of awkward sizes
+ * (record boundaries at 16384, a write across several records), the reply
+ * read back, then close_notify. Returns the peer's result line. */
+static char *sealed_round(const char *version, const char *ciphers, enum mt_tls_records_by by,
+			  char *records, size_t records_size)
+{
+	static const size_t sizes[] = { 1, 100, 16383, 16384, 16385, 65536, 1000003, 0 };
+	char *port_file, *result, *cmd;
+	struct pem p = { 0 };
+	struct mt_tls_config c;
+	struct mt_tls_client *t;
+	const struct mt_stream *s;
+	size_t total = 4, len, off;
+	uint8_t *buf, hash[32];
+	char hex[65], got[65] = { 0 };
+	uint16_t port = 0;
+	pid_t pid;
+
+	assert_true(asprintf(&port_file, "%s/sink.port", dir) > 0);
+	assert_true(asprintf(&result, "%s/sink.result", dir) > 0);
+	unlink(port_file);
+	unlink(result);
+	assert_true(asprintf(&cmd,
+			     "cat %s/srv.pem %s/ca.pem >%s/chain.pem && "
+			     "exec python3 %s/sink.py %s %s/chain.pem %s/srv.key %s '%s' %s",
+			     dir, dir, dir, dir, port_file, dir, dir, version, ciphers,
+			     result) > 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && !port; i++) {
+		FILE *f = fopen(port_file, "r");
+
+		if (!f || fscanf(f, "%hu", &port) != 1)
+			nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+		if (f)
+			fclose(f);
+	}
+	assert_true(port > 0);
+
+	for (size_t i = 0; sizes[i]; i++)
+		total += sizes[i];
+	buf = malloc(total);
+	assert_non_null(buf);
+	assert_int_equal(mt_drbg_random(&drbg, buf + 4, total - 4), 0);
+	buf[0] = (uint8_t)((total - 4) >> 24);
+	buf[1] = (uint8_t)((total - 4) >> 16);
+	buf[2] = (uint8_t)((total - 4) >> 8);
+	buf[3] = (uint8_t)(total - 4);
+
+	c = config("localhost", port, &p, "ca.pem", false);
+	c.records = by;
+	assert_int_equal(mt_tls_client_new(&c, &t), 0);
+	assert_int_equal(mt_tls_connect(t), 0);
+	s = mt_tls_stream(t);
+	off = 0;
+	for (size_t i = 0, n = 4; off < total; n = sizes[i++]) {
+		for (size_t done = 0; done < n;) {
+			ssize_t w = s->send(s->ctx, buf + off + done, n - done, 5000);
+
+			assert_true(w > 0);
+			done += (size_t)w;
+		}
+		off += n;
+	}
+	for (len = 0; len < 64;) {
+		ssize_t r = s->recv(s->ctx, got + len, 64 - len, 5000);
+
+		assert_true(r > 0);
+		len += (size_t)r;
+	}
+	assert_int_equal(mbedtls_sha256(buf + 4, total - 4, hash, 0), 0);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	assert_string_equal(got, hex);
+	snprintf(records, records_size, "%s", mt_tls_records(t));
+	mt_tls_close(t); /* close_notify, from mbedTLS */
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	mt_tls_client_free(t);
+	pem_free(&p);
+	free(buf);
+	free(cmd);
+	free(port_file);
+	{
+		size_t n;
+		char *line = (char *)slurp("sink.result", &n);
+
+		free(result);
+		return line;
+	}
+}
+
+static void sealed_records(void **state)
+{
+	static const struct {
+		const char *version, *ciphers, *sealer;
+	} cases[] = {
+		{ "1.2", "ECDHE-ECDSA-AES128-GCM-SHA256", "AES-128-GCM" },
+		{ "1.2", "ECDHE-ECDSA-AES256-GCM-SHA384", "AES-256-GCM" },
+		{ "1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", "ChaCha20-Poly1305" },
+		/* 1.3 where the library has it: the server's choice (OpenSSL:
+		 * AES-256-GCM), then the suite we put first (1.3c: the server
+		 * follows the client's order) */
+		{ "1.3", "-", NULL },
+		{ "1.3c", "-", NULL },
+	};
+	FILE *f;
+	char *path;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/sink.py", dir) > 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(sink_py, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	free(path);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int by = MT_TLS_RECORDS_AUTO; by <= MT_TLS_RECORDS_NETTLE; by++) {
+			static const char *const names[] = { "auto", "mbedtls", "nettle" };
+			char records[64];
+			char *line = sealed_round(cases[i].version, cases[i].ciphers,
+						  (enum mt_tls_records_by)by, records,
+						  sizeof(records));
+			bool chacha = strstr(line, "CHACHA20") != NULL, nettle;
+			bool aes256 = strstr(line, "AES256") || strstr(line, "AES_256");
+
+			print_message("TLS %s %s, --records %s: sealed by %s, peer says %s\n",
+				      cases[i].version, cases[i].ciphers, names[by], records, line);
+			assert_non_null(strstr(line, " clean"));
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+			if (cases[i].version[2] == '3')
+				assert_non_null(strstr(line, "TLSv1.3 "));
+#endif
+			if (!strcmp(cases[i].version, "1.2"))
+				assert_non_null(strstr(line, "TLSv1.2 "));
+				/* who must have sealed them (tls.c auto_takes) */
+#ifdef CONFIG_MT_TLS_NETTLE_RECORDS
+			nettle = by == MT_TLS_RECORDS_NETTLE;
+#ifdef CONFIG_MT_TLS_NETTLE_CHACHA
+			nettle |= by == MT_TLS_RECORDS_AUTO;
+#else
+			nettle |= by == MT_TLS_RECORDS_AUTO && !chacha;
+#endif
+#else
+			nettle = false;
+			(void)chacha;
+#endif
+			if (!nettle)
+				assert_string_equal(records, "mbedTLS");
+			else if (cases[i].sealer)
+				assert_string_equal(records + strlen("Nettle "), cases[i].sealer);
+			else
+				assert_string_equal(records, chacha ? "Nettle ChaCha20-Poly1305" :
+							     aes256 ? "Nettle AES-256-GCM" :
+								      "Nettle AES-128-GCM");
+			free(line);
+		}
+	}
+}
+
 static void refused_port(void **state)
 {
 	struct pem p = { 0 };
@@ -427,6 +637,7 @@ int main(void)
 		cmocka_unit_test(suites_and_max_frag),
 		cmocka_unit_test(verify_after),
 		cmocka_unit_test(resolve),
+		cmocka_unit_test(sealed_records),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, make_pki, drop_pki);
