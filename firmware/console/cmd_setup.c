@@ -329,7 +329,7 @@ static int step_masks(struct mt_console *c)
 bool mt_console_enrolled(const struct mt_console *c)
 {
 	return mt_config_str(&c->work, MT_CONFIG_STATION_URL)[0] &&
-	       strcmp(mt_config_str(&c->work, MT_CONFIG_DEVICE_ID), "unenrolled") != 0;
+	       strcmp(mt_config_str(&c->work, MT_CONFIG_DEVICE_ID), MT_DEVICE_ID_UNENROLLED) != 0;
 }
 
 static int step_station(struct mt_console *c)

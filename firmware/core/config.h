@@ -11,6 +11,11 @@
 
 struct mt_storage;
 
+/* device.id until enrollment sets it: the device id in the manifests of
+ * clips sealed before (the station takes them from the device whose
+ * evidence key signed them: docs/protocol.md). */
+#define MT_DEVICE_ID_UNENROLLED "unenrolled"
+
 enum mt_config_key {
 	MT_CONFIG_CAPTURE_DEVICE,
 	MT_CONFIG_CAPTURE_WIDTH,

@@ -150,7 +150,7 @@ static const struct mt_config_schema schema[MT_CONFIG_NKEYS] = {
 		"when full: evict the oldest unsent clip (a loss) instead of refusing new events"),
 	[MT_CONFIG_LOG_LEVEL] = ENUM("log.level", level_words, CONFIG_MT_LOG_LEVEL, NULL,
 		"messages below this level are not printed"),
-	[MT_CONFIG_DEVICE_ID] = STR("device.id", 63, "unenrolled",
+	[MT_CONFIG_DEVICE_ID] = STR("device.id", 63, MT_DEVICE_ID_UNENROLLED,
 		"this box's id, set at enrollment"),
 	[MT_CONFIG_DEVICE_LOCATION] = STR("device.location", 127, "",
 		"location label written into every clip's manifest"),

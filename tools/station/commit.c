@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/base64.h>
 
+#include "core/config.h" /* MT_DEVICE_ID_UNENROLLED */
 #include "core/mbedtls_compat.h"
 #include "parse.h"
 #include "tus.h"
@@ -256,6 +257,7 @@ static void verify(struct mt_req *r, const struct mt_db_clip *c, const char *cli
 	struct vr_result res;
 	struct vr_key key;
 	size_t n = strlen(clip_path);
+	bool before;
 
 	snprintf(v->state, sizeof(v->state), "FAILED");
 	snprintf(path, sizeof(path), "%s/devices/%s/evidence.crt", r->st->data, r->device);
@@ -271,7 +273,12 @@ static void verify(struct mt_req *r, const struct mt_db_clip *c, const char *cli
 		goto out;
 	}
 	signed_device(clip_path, res.have_manifest, dev, sizeof(dev));
-	if (strcmp(dev, r->device) != 0) {
+	/* A clip sealed before the box was enrolled names no device yet; its
+	 * signature, just checked with this device's evidence certificate,
+	 * says whose it is: the key the box had before enrollment is the one
+	 * this station certified for it. */
+	before = strcmp(dev, MT_DEVICE_ID_UNENROLLED) == 0;
+	if (!before && strcmp(dev, r->device) != 0) {
 		snprintf(v->reason, sizeof(v->reason), "signed by device \"%s\", not by %s", dev,
 			 r->device);
 		goto out;
@@ -292,7 +299,8 @@ static void verify(struct mt_req *r, const struct mt_db_clip *c, const char *cli
 	}
 	mt_util_hex(res.prev, 32, v->prev);
 	snprintf(v->state, sizeof(v->state), "%s", res.status == VR_PARTIAL ? "PARTIAL" : "OK");
-	snprintf(v->reason, sizeof(v->reason), "%s", res.reason);
+	snprintf(v->reason, sizeof(v->reason), "%s%s%s", before ? "sealed before enrollment" : "",
+		 before && res.reason[0] ? "; " : "", res.reason);
 out:
 	vr_result_free(&res);
 }
