@@ -9,6 +9,8 @@
 # enrollment with the code and CA fingerprint, the self-test) and ends done;
 # config show hides the password; the station lists the box; after reboot,
 # garbage at the login changes nothing and the uploader is on (the report).
+# The box records from its first start: clips sealed before the enrollment
+# (device "unenrolled") reach the station after it, OK, in their chain.
 #
 #   setup_session.sh MATTHAN MT-STATION
 set -euo pipefail
@@ -42,7 +44,9 @@ def step(name):
 def start():
     return ptyterm.start((emulator.split() if emulator else []) + [matthan, "--config", conf,
         "--set", "capture.device=" + src, "--set", "capture.loop=true",
-        "--set", "console.device=pty"])
+        "--set", "console.device=pty",
+        # the highway never stops moving: 10 s clips, so some are sealed early
+        "--set", "record.clip_max_s=10"])
 
 def conf_value(key):
     for line in open(conf, encoding="utf-8"):
@@ -106,6 +110,24 @@ t.send(PW + "\r")
 t.expect(rb"\(1 wrong password before this one\)\r\nmatthan> ")
 if PW.encode() in t.all or b"not-the-password" in t.all:
     fail("a password was echoed", t.all)
+
+step("a clip is sealed before the enrollment")
+def unenrolled_clips():
+    names = []
+    for f in sorted(os.listdir(work + "/spool")):
+        if re.fullmatch(r"clip-\d+\.json", f):
+            try:
+                if json.load(open(work + "/spool/" + f))["device_id"] == "unenrolled":
+                    names.append(f[:-5])
+            except (ValueError, KeyError, OSError):
+                pass
+    return names
+deadline = time.time() + 60
+while not unenrolled_clips() and time.time() < deadline:
+    time.sleep(1)
+early = unenrolled_clips()
+if not early:
+    fail("no clip sealed in 60 s of footage before the enrollment")
 
 step("setup goes on at step 3: camera, masks with view, station, self-test")
 t.send("setup\r")
@@ -222,6 +244,14 @@ p.send_signal(signal.SIGTERM)
 stdout, stderr = p.communicate(timeout=60)
 if not re.search(rb"uploaded   \d+ clips delivered", stdout):
     fail("uploads are not on after setup and reboot", stdout + stderr)
+step("the clips sealed before the enrollment are at the station, OK")
+clips = json.loads(subprocess.check_output([station, "clips", "--data", work + "/station",
+                                            "--json"]))["clips"]
+got = {"clip-%06d" % c["seq"]: c for c in clips if c["device_id"] == device}
+for name in early:
+    c = got.get(name)
+    if not c or c["state"] != "OK" or not c["reason"].startswith("sealed before enrollment"):
+        fail("%s (sealed before the enrollment) at the station: %r" % (name, c), stdout + stderr)
 os.close(fd)
-print("setup_session: OK (device %s)" % device)
+print("setup_session: OK (device %s, %d clips sealed before its enrollment)" % (device, len(early)))
 PY

@@ -54,6 +54,7 @@ struct fake_rec {
 	char enroll_location[128];
 	char ota_verb[16]; /* the last "ota" asked of the agent */
 	int ota_ret;
+	int down_calls; /* the next calls of status find the recorder restarting */
 };
 
 static struct fake_rec rec;
@@ -62,7 +63,7 @@ static int fake_status(void *arg, struct mt_console_status *out)
 {
 	memset(out, 0, sizeof(*out));
 	rec.status_calls++;
-	if (!rec.running)
+	if (!rec.running || (rec.down_calls > 0 && rec.down_calls--))
 		return -ENODEV;
 	rec.frames += 25;
 	out->running = true;
@@ -927,6 +928,10 @@ static void test_selftest(void **state)
 	write_file("keys/evidence.key", "0123456789");
 	s = typed("selftest\r");
 	assert_non_null(row(s, "key        ok: evidence key present (10 bytes)"));
+	/* restarting when the test begins (an enrollment just now): waited for */
+	rec.down_calls = 2;
+	s = typed("selftest\r");
+	assert_non_null(row(s, "camera     ok: 100 new frames in 1 s"));
 	rec.running = false;
 	s = typed("selftest\r");
 	assert_non_null(row(s, "camera     FAIL: the recorder is not running"));
