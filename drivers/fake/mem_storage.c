@@ -310,6 +310,24 @@ static ssize_t mem_read(struct mt_storage *dev, int fd, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
+static int mem_seek(struct mt_storage *dev, int fd, int64_t offset)
+{
+	struct mt_mem_storage *s = dev->priv;
+	struct mt_mem_fd *f;
+	int ret;
+
+	ret = enter(s);
+	if (ret)
+		return ret;
+	f = fd_get(s, fd);
+	if (!f)
+		return -EBADF;
+	if ((uint64_t)offset > (uint64_t)(SIZE_MAX / 2))
+		return -EINVAL;
+	f->pos = (size_t)offset;
+	return 0;
+}
+
 static int reserve(struct mt_mem_inode *ino, size_t need)
 {
 	size_t cap = ino->cap ? ino->cap : 64;
@@ -346,6 +364,8 @@ static ssize_t mem_write(struct mt_storage *dev, int fd, const void *buf, size_t
 	ret = reserve(f->ino, f->pos + len);
 	if (ret)
 		return ret;
+	if (f->pos > f->ino->len) /* written past the end after a seek: a hole of zeros */
+		memset(f->ino->data + f->ino->len, 0, f->pos - f->ino->len);
 	memcpy(f->ino->data + f->pos, buf, len);
 	f->pos += len;
 	if (f->pos > f->ino->len)
@@ -550,6 +570,7 @@ out_free_snap:
 static const struct mt_storage_ops mem_ops = {
 	.open = mem_open,
 	.read = mem_read,
+	.seek = mem_seek,
 	.write = mem_write,
 	.sync = mem_sync,
 	.close = mem_close,

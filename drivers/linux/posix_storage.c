@@ -29,9 +29,10 @@ static int real_stat(const char *path, struct stat *st)
 /* One initializer for both tables: C cannot copy a const object at load time. */
 #define REAL_CALLS                                                                               \
 	{                                                                                        \
-		.open = real_open, .read = read, .write = write, .fsync = fsync, .close = close, \
-		.rename = rename, .unlink = unlink, .rmdir = rmdir, .mkdir = real_mkdir,         \
-		.stat = real_stat, .opendir = opendir, .readdir = readdir, .closedir = closedir, \
+		.open = real_open, .read = read, .write = write, .lseek = lseek, .fsync = fsync, \
+		.close = close, .rename = rename, .unlink = unlink, .rmdir = rmdir,              \
+		.mkdir = real_mkdir, .stat = real_stat, .opendir = opendir, .readdir = readdir,  \
+		.closedir = closedir,                                                            \
 	}
 
 static const struct mt_posix_syscalls real_calls = REAL_CALLS;
@@ -98,6 +99,11 @@ static ssize_t posix_read(struct mt_storage *dev, int fd, void *buf, size_t len)
 
 	RETRY(n, SYS->read(fd, buf, len));
 	return n < 0 ? -errno : n;
+}
+
+static int posix_seek(struct mt_storage *dev, int fd, int64_t offset)
+{
+	return SYS->lseek(fd, (off_t)offset, SEEK_SET) < 0 ? -errno : 0;
 }
 
 static ssize_t posix_write(struct mt_storage *dev, int fd, const void *buf, size_t len)
@@ -235,6 +241,7 @@ static const struct mt_storage_ops posix_ops = {
 	.size = posix_size,
 	.mkdir = posix_mkdir,
 	.list = posix_list,
+	.seek = posix_seek,
 };
 
 void mt_posix_storage_init(struct mt_posix_storage *s)

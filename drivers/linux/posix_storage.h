@@ -17,6 +17,7 @@ struct mt_posix_syscalls {
 	int (*open)(const char *path, int flags, mode_t mode);
 	ssize_t (*read)(int fd, void *buf, size_t len);
 	ssize_t (*write)(int fd, const void *buf, size_t len);
+	off_t (*lseek)(int fd, off_t offset, int whence);
 	int (*fsync)(int fd);
 	int (*close)(int fd);
 	int (*rename)(const char *from, const char *to);

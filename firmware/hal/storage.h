@@ -48,6 +48,9 @@ struct mt_storage_ops {
 	int (*mkdir)(struct mt_storage *dev, const char *path);
 	/* optional: call cb for each entry of folder dir (no "." or "..") */
 	int (*list)(struct mt_storage *dev, const char *dir, mt_storage_list_cb cb, void *arg);
+	/* optional: the next read or write of fd starts offset bytes from the
+	 * file's start (offset >= 0; past the end, reads return 0) */
+	int (*seek)(struct mt_storage *dev, int fd, int64_t offset);
 };
 
 struct mt_storage {
@@ -103,6 +106,13 @@ static inline int mt_storage_remove(struct mt_storage *dev, const char *path)
 {
 	assert(dev->ops->remove);
 	return dev->ops->remove(dev, path);
+}
+
+static inline int mt_storage_seek(struct mt_storage *dev, int fd, int64_t offset)
+{
+	if (offset < 0)
+		return -EINVAL;
+	return dev->ops->seek ? dev->ops->seek(dev, fd, offset) : -ENOSYS;
 }
 
 static inline int mt_storage_size(struct mt_storage *dev, const char *path, uint64_t *bytes)

@@ -250,12 +250,24 @@ static ssize_t read_piece(void *ctx, uint8_t *buf, size_t len)
 	return n;
 }
 
-/* Opens path at offset (the hal has no seek: read past what was sent). */
+/* Opens path at offset: a seek, or (a storage without one) reading past
+ * what was sent. A clip uploaded while it is recorded is opened again for
+ * every fragment: without the seek that reads the clip over and over. */
 static int open_at(struct mt_uploader *u, const char *path, int64_t offset, int *fd)
 {
 	uint8_t skip[4096];
 	int ret = mt_storage_open(u->cfg.st, path, MT_O_READ, fd);
 
+	if (!ret && offset > 0) {
+		ret = mt_storage_seek(u->cfg.st, *fd, offset);
+		if (ret == 0)
+			return 0;
+		if (ret != -ENOSYS) {
+			mt_storage_close(u->cfg.st, *fd);
+			return ret;
+		}
+		ret = 0;
+	}
 	while (!ret && offset > 0) {
 		ssize_t n = mt_storage_read(u->cfg.st, *fd, skip,
 					    offset < (int64_t)sizeof(skip) ? (size_t)offset :

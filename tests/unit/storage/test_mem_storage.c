@@ -81,6 +81,32 @@ static void test_read_write_basics(void **state)
 	assert_int_equal(mt_mem_storage_open_fds(&ms), 0);
 }
 
+static void test_seek(void **state)
+{
+	char buf[8] = { 0 };
+	int fd;
+
+	put("s", "0123456789", 1, 1);
+	assert_int_equal(mt_storage_open(st, "s", MT_O_READ, &fd), 0);
+	assert_int_equal(mt_storage_seek(st, fd, 7), 0);
+	assert_int_equal(mt_storage_read(st, fd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "789", 3);
+	assert_int_equal(mt_storage_seek(st, fd, 2), 0);
+	assert_int_equal(mt_storage_read(st, fd, buf, 2), 2);
+	assert_memory_equal(buf, "23", 2);
+	assert_int_equal(mt_storage_seek(st, fd, 100), 0);
+	assert_int_equal(mt_storage_read(st, fd, buf, 1), 0);
+	assert_int_equal(mt_storage_seek(st, fd, -1), -EINVAL);
+	assert_int_equal(mt_storage_close(st, fd), 0);
+	assert_int_equal(mt_storage_seek(st, fd, 0), -EBADF);
+	/* a write past the end leaves zeros between */
+	assert_int_equal(mt_storage_open(st, "s", MT_O_WRITE, &fd), 0);
+	assert_int_equal(mt_storage_seek(st, fd, 12), 0);
+	assert_int_equal(mt_storage_write(st, fd, "x", 1), 1);
+	assert_int_equal(mt_storage_close(st, fd), 0);
+	assert_memory_equal(get("s"), "0123456789\0\0x", 13);
+}
+
 static void test_unsynced_data_lost(void **state)
 {
 	const uint8_t *data;
@@ -288,6 +314,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_read_write_basics),
+		T(test_seek),
 		T(test_unsynced_data_lost),
 		T(test_synced_data_kept),
 		T(test_new_file_needs_sync_dir),

@@ -165,7 +165,14 @@ static void test_basics(void **state)
 	assert_int_equal(mt_storage_read(st, fd, buf, sizeof(buf)), 5);
 	assert_int_equal(mt_storage_read(st, fd, buf, sizeof(buf)), 0);
 	assert_int_equal(mt_storage_write(st, fd, "x", 1), -EBADF);
+	assert_int_equal(mt_storage_seek(st, fd, 3), 0);
+	assert_int_equal(mt_storage_read(st, fd, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "lo", 2);
+	assert_int_equal(mt_storage_seek(st, fd, 9), 0);
+	assert_int_equal(mt_storage_read(st, fd, buf, sizeof(buf)), 0);
+	assert_int_equal(mt_storage_seek(st, fd, -2), -EINVAL);
 	assert_int_equal(mt_storage_close(st, fd), 0);
+	assert_int_equal(mt_storage_seek(st, fd, 0), -EBADF);
 
 	assert_int_equal(mt_storage_rename(st, in_dir("a"), in_dir("b")), 0);
 	assert_null(slurp("a"));
