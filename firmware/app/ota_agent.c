@@ -74,6 +74,7 @@ static int link_open(struct mt_ota_app *a, struct mt_ota_link *l, struct mt_net 
 	if (mt_tls_client_new(&tc, &l->tls))
 		return MT_ECORRUPT;
 	mt_station_init(&l->station, l->tls, l->url.host, l->url.base);
+	mt_station_set_clock(&l->station, a->clock);
 	return 0;
 }
 

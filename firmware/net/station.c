@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "hal/clock.h"
 
 MT_LOG_MODULE("station");
 
@@ -124,6 +125,9 @@ int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt
 		snprintf(path, sizeof(path), "%s", asked);
 	req->path = path;
 	req->host = st->host;
+	if (st->clock && link_connected(st) &&
+	    mt_clock_mono_us(st->clock) - st->last_us > (int64_t)MT_STATION_IDLE_MS * 1000)
+		link_close(st); /* the station may have dropped it: start clean */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool fresh = !link_connected(st);
 
@@ -145,8 +149,15 @@ int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt
 			continue;
 		break;
 	}
+	if (st->clock)
+		st->last_us = mt_clock_mono_us(st->clock);
 	req->path = asked;
 	return ret;
+}
+
+void mt_station_set_clock(struct mt_station *st, struct mt_clock *clock)
+{
+	st->clock = clock;
 }
 
 void mt_station_close(struct mt_station *st)

@@ -1,8 +1,12 @@
 /* The link to the ward station: one kept-alive HTTPS connection (mutual
  * TLS after enrollment) and requests over it. A request on a connection the
  * station has dropped is retried once on a fresh connection when nothing of
- * its answer had arrived; any other failure closes the connection so the
- * next request starts clean. */
+ * its answer had arrived and the method may be repeated; any other failure
+ * closes the connection so the next request starts clean. With a clock, a
+ * connection left unused for MT_STATION_IDLE_MS is closed before the next
+ * request rather than reused: the station drops idle connections (after
+ * 60 s), and a POST or PATCH sent into one it has dropped cannot be
+ * repeated blindly. */
 #ifndef MT_NET_STATION_H
 #define MT_NET_STATION_H
 
@@ -14,6 +18,7 @@
 
 #define MT_STATION_HOST_MAX 128
 #define MT_STATION_PATH_MAX 128
+#define MT_STATION_IDLE_MS  15000 /* reuse a connection only within this */
 
 struct mt_station_url {
 	char host[MT_STATION_HOST_MAX];
@@ -41,7 +46,9 @@ struct mt_station {
 	const char *host;                   /* for the Host header */
 	char base[MT_STATION_PATH_MAX];
 	uint64_t requests, reconnects;
-	int last_status; /* of the last response, for logs */
+	int last_status;        /* of the last response, for logs */
+	struct mt_clock *clock; /* optional (mt_station_set_clock) */
+	int64_t last_us;        /* the end of the last request, by clock */
 };
 
 void mt_station_init(struct mt_station *st, struct mt_tls_client *tls, const char *host,
@@ -57,5 +64,8 @@ void mt_station_init_link(struct mt_station *st, const struct mt_station_link *l
 int mt_station_request(struct mt_station *st, struct mt_http_req *req, struct mt_http_resp *r);
 
 void mt_station_close(struct mt_station *st);
+
+/* Lets the link tell an idle connection (see above); borrowed. */
+void mt_station_set_clock(struct mt_station *st, struct mt_clock *clock);
 
 #endif

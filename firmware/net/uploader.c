@@ -98,6 +98,7 @@ int mt_uploader_open(struct mt_uploader *u, const struct mt_uploader_config *cfg
 		goto fail;
 	}
 	mt_station_init(&u->station, u->tls, u->url.host, u->url.base);
+	mt_station_set_clock(&u->station, u->cfg.clock);
 	free(rk);
 	return 0;
 fail:

@@ -228,6 +228,14 @@ def main():
         r = dev.request("GET", "/health")
         c.eq((r.status, r.json().get("device_id")), (200, dev.device_id), "GET /health (mTLS)")
         c.eq(dev.request("GET", "/health", cert=False).status, 403, "GET /health without cert")
+        # kept alive: curl sends a POST (no body) and a HEAD over one connection
+        auth = ["--cacert", os.path.join(st.data, "ca.crt"), "--cert", dev.tls_crt, "--key",
+                dev.tls_key, "-H", "Tus-Resumable: 1.0.0"]
+        v = run(["curl", "-sv", "-o", "/dev/null", *auth, "-X", "POST", "-H", "Upload-Length: 1",
+                 st.url + "/files/", "--next", "-o", "/dev/null", "-I", *auth,
+                 st.url + "/files/00000000000000000000000000000000"], check=False)
+        c.ok(b"Re-using existing connection" in v.stderr and b"< Connection: close" not in v.stderr,
+             "requests without a body keep the connection open")
         c.eq(dev.request("POST", "/devices/health", b'{"temp_c": 51, "spool_free": 1234}',
                          headers=["Content-Type: application/json"]).status, 204,
              "POST /devices/health")

@@ -258,6 +258,14 @@ static enum MHD_Result end(struct mt_req *r)
 	}
 }
 
+/* Whether the request carries a body (a length above 0, or chunks). */
+static int has_body(struct mt_req *r)
+{
+	const char *cl = mt_srv_header(r, "Content-Length");
+
+	return mt_srv_header(r, "Transfer-Encoding") != NULL || (cl && strcmp(cl, "0") != 0);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *data,
 				  size_t *size, void **con_cls)
@@ -276,7 +284,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route = route_of(url);
 		client_ip(conn, r->ip, sizeof(r->ip));
 		*con_cls = r;
+		/* A request without a body is answered in the last call: a
+		 * response queued in this first one makes libmicrohttpd close
+		 * the connection, and the box would pay a TLS handshake for
+		 * every request. One with a body is checked now, so a refusal
+		 * (a wrong offset, an unknown upload) goes out before the body
+		 * is sent; that connection then closes. */
+		if (!has_body(r))
+			return MHD_YES;
+		r->begun = 1;
 		return begin(r);
+	}
+	if (!r->begun) {
+		enum MHD_Result ret;
+
+		r->begun = 1;
+		ret = begin(r);
+		if (r->done || ret != MHD_YES)
+			return ret;
 	}
 	if (r->done) { /* answered early: the rest of the body is dropped */
 		*size = 0;

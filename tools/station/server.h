@@ -62,6 +62,7 @@ struct mt_req {
 	char ip[64];
 	char device[24]; /* the authenticated device, "" before or for /enroll */
 	int done;        /* a response has been queued */
+	int begun;       /* begin() has run (at once, or in the last call) */
 	/* bodies of the JSON endpoints */
 	char *body;
 	size_t len, max;

@@ -1,6 +1,7 @@
 /* HTTP client against scripted peers: good responses in every framing, read
  * a byte at a time, and every hostile shape we know of — each with the
- * exact error it must give and the connection marked not reusable. */
+ * exact error it must give and the connection marked not reusable. And the
+ * station link's rule for reusing a kept-alive connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,9 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "hal/clock.h"
 #include "net/http.h"
+#include "net/station.h"
 #include "script_stream.h"
 
 static struct script_stream ss;
@@ -247,14 +250,87 @@ static void streamed_body(void **state)
 	assert_int_equal(mt_http_exchange(&ss.s, &req, &resp), -EIO);
 }
 
+/* The station link over a scripted stream: a new connection replays the
+ * same two kept-alive answers. */
+static const char two_204[] = "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+static int connects, link_up;
+static int64_t now_us;
+
+static int fake_connect(void *ctx)
+{
+	(void)ctx;
+	connects++;
+	link_up = 1;
+	/* one answer per read: bytes past an answer make the client drop the
+	 * connection (nothing may come unasked) */
+	script_stream_init(&ss, two_204, sizeof(two_204) - 1, (sizeof(two_204) - 1) / 2);
+	return 0;
+}
+
+static const struct mt_stream *fake_stream(void *ctx)
+{
+	(void)ctx;
+	return &ss.s;
+}
+
+static void fake_close(void *ctx)
+{
+	(void)ctx;
+	link_up = 0;
+}
+
+static bool fake_connected(void *ctx)
+{
+	(void)ctx;
+	return link_up;
+}
+
+static int64_t fake_mono(struct mt_clock *dev)
+{
+	(void)dev;
+	return now_us;
+}
+
+/* A kept-alive connection is reused within MT_STATION_IDLE_MS, and closed
+ * before the next request after it (the station may have dropped it). */
+static void station_idle_rule(void **state)
+{
+	static const struct mt_clock_ops ops = { .mono_us = fake_mono };
+	struct mt_clock clock = { .ops = &ops, .name = "fake" };
+	struct mt_station_link link = { fake_connect, fake_stream, fake_close, fake_connected,
+					NULL };
+	struct mt_http_req req = { .method = "POST", .path = "/files/", .timeout_ms = 100 };
+	struct mt_station st;
+
+	(void)state;
+	mt_station_init_link(&st, &link, "station.test", "");
+	mt_station_set_clock(&st, &clock);
+	now_us = 1000000;
+	assert_int_equal(mt_station_request(&st, &req, &resp), 0);
+	now_us += (MT_STATION_IDLE_MS - 1) * 1000LL;
+	assert_int_equal(mt_station_request(&st, &req, &resp), 0);
+	assert_int_equal(connects, 1); /* the second went over the same connection */
+	now_us += (MT_STATION_IDLE_MS + 1) * 1000LL;
+	assert_int_equal(mt_station_request(&st, &req, &resp), 0);
+	assert_int_equal(connects, 2); /* idle too long: a fresh one */
+	assert_int_equal(st.reconnects, 1);
+	/* without a clock, any idle time keeps it */
+	mt_station_set_clock(&st, NULL);
+	now_us += 3600 * 1000000LL;
+	assert_int_equal(mt_station_request(&st, &req, &resp), 0);
+	assert_int_equal(connects, 2);
+	mt_station_close(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(content_length),   cmocka_unit_test(chunked_byte_by_byte),
-		cmocka_unit_test(no_body_statuses), cmocka_unit_test(continue_then_final),
-		cmocka_unit_test(body_to_close),    cmocka_unit_test(hostile),
-		cmocka_unit_test(endless_headers),  cmocka_unit_test(nul_in_head),
-		cmocka_unit_test(stalled_peer),     cmocka_unit_test(streamed_body),
+		cmocka_unit_test(content_length),    cmocka_unit_test(chunked_byte_by_byte),
+		cmocka_unit_test(no_body_statuses),  cmocka_unit_test(continue_then_final),
+		cmocka_unit_test(body_to_close),     cmocka_unit_test(hostile),
+		cmocka_unit_test(endless_headers),   cmocka_unit_test(nul_in_head),
+		cmocka_unit_test(stalled_peer),      cmocka_unit_test(streamed_body),
+		cmocka_unit_test(station_idle_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
