@@ -73,7 +73,6 @@ struct mt_tls_client {
 		size_t secret_len;
 		/* 3.x: server random || client random (the TLS 1.2 PRF's order) */
 		uint8_t randoms[64]; // cppcheck-suppress unusedStructMember
-
 		mbedtls_tls_prf_types prf;
 		size_t keylen, ivlen; /* 2.28: the key block's layout */
 	} kx;
