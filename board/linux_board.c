@@ -2,9 +2,12 @@
  * generic-arm64) until one needs its own board/<name>/board.c: the Linux
  * clock, getrandom, POSIX files as flash, a tty or pty console, and both
  * cameras: V4L2 for a /dev/ device and the replay camera for footage (main
- * picks by capture.device). No board driver for /dev/watchdog exists yet,
- * so the recording watchdog stands in and the report says so. */
+ * picks by capture.device). The watchdog is the kernel's device
+ * (CONFIG_MT_WATCHDOG_DEVICE) when it is set and present; otherwise the
+ * recording watchdog stands in, and the report says so. */
 #include "app/board.h"
+
+#include <unistd.h>
 
 #include "autoconf.h"
 #include "fake/fake_watchdog.h"
@@ -14,6 +17,9 @@
 #endif
 #include "linux/linux_random.h"
 #include "linux/linux_serial.h"
+#ifdef CONFIG_MT_DRIVER_LINUX_WATCHDOG
+#include "linux/linux_watchdog.h"
+#endif
 #include "linux/posix_storage.h"
 #ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
 #include "fake/replay_camera.h"
@@ -34,6 +40,9 @@
 static struct mt_linux_random random_dev;
 static struct mt_posix_storage storage;
 static struct mt_fake_watchdog watchdog;
+#ifdef CONFIG_MT_DRIVER_LINUX_WATCHDOG
+static struct mt_linux_watchdog hw_watchdog;
+#endif
 #ifdef CONFIG_MT_DRIVER_LINUX_NET
 static struct mt_linux_net net;
 #endif
@@ -68,8 +77,17 @@ int mt_board_init(struct mt_board *b)
 		.storage = &storage.dev,
 		.watchdog = &watchdog.dev,
 		.console = &console.dev,
-		.watchdog_note = "recording watchdog (no /dev/watchdog driver yet)",
+		.watchdog_note = "recording watchdog (no watchdog device configured)",
 	};
+#ifdef CONFIG_MT_DRIVER_LINUX_WATCHDOG
+	if (CONFIG_MT_WATCHDOG_DEVICE[0] && access(CONFIG_MT_WATCHDOG_DEVICE, F_OK) == 0) {
+		mt_linux_watchdog_init(&hw_watchdog, CONFIG_MT_WATCHDOG_DEVICE);
+		b->watchdog = &hw_watchdog.dev;
+		b->watchdog_note = "hardware, " CONFIG_MT_WATCHDOG_DEVICE;
+	} else if (CONFIG_MT_WATCHDOG_DEVICE[0]) {
+		b->watchdog_note = "recording watchdog (" CONFIG_MT_WATCHDOG_DEVICE " not present)";
+	}
+#endif
 #ifdef CONFIG_MT_DRIVER_REPLAY_CAMERA
 	mt_replay_camera_init(&replay);
 	b->replay = &replay.dev;
