@@ -226,6 +226,18 @@ static struct mt_mem_fd *fd_get(struct mt_mem_storage *s, int fd)
 	return &s->fds[fd];
 }
 
+/* The common start of an operation on an open handle: the power-cut and
+ * fault model first, then the handle, which must have the flags in need. */
+static int enter_fd(struct mt_mem_storage *s, int fd, unsigned int need, struct mt_mem_fd **out)
+{
+	int ret = enter(s);
+
+	if (ret)
+		return ret;
+	*out = fd_get(s, fd);
+	return *out && (((*out)->flags & need) == need) ? 0 : -EBADF;
+}
+
 static int fd_new(struct mt_mem_storage *s)
 {
 	for (int i = 0; i < MT_MEM_STORAGE_MAX_FDS; i++)
@@ -296,12 +308,9 @@ static ssize_t mem_read(struct mt_storage *dev, int fd, void *buf, size_t len)
 	size_t n;
 	int ret;
 
-	ret = enter(s);
+	ret = enter_fd(s, fd, MT_O_READ, &f);
 	if (ret)
 		return ret;
-	f = fd_get(s, fd);
-	if (!f || !(f->flags & MT_O_READ))
-		return -EBADF;
 	n = f->pos < f->ino->len ? f->ino->len - f->pos : 0;
 	n = n < len ? n : len;
 	if (n)
@@ -316,12 +325,9 @@ static int mem_seek(struct mt_storage *dev, int fd, int64_t offset)
 	struct mt_mem_fd *f;
 	int ret;
 
-	ret = enter(s);
+	ret = enter_fd(s, fd, 0, &f);
 	if (ret)
 		return ret;
-	f = fd_get(s, fd);
-	if (!f)
-		return -EBADF;
 	if ((uint64_t)offset > (uint64_t)(SIZE_MAX / 2))
 		return -EINVAL;
 	f->pos = (size_t)offset;
@@ -351,12 +357,9 @@ static ssize_t mem_write(struct mt_storage *dev, int fd, const void *buf, size_t
 	struct mt_mem_fd *f;
 	int ret;
 
-	ret = enter(s);
+	ret = enter_fd(s, fd, MT_O_WRITE, &f);
 	if (ret)
 		return ret;
-	f = fd_get(s, fd);
-	if (!f || !(f->flags & MT_O_WRITE))
-		return -EBADF;
 	if (s->short_write && len > s->short_write)
 		len = s->short_write;
 	if (f->flags & MT_O_APPEND)
@@ -377,15 +380,14 @@ static int mem_sync(struct mt_storage *dev, int fd)
 {
 	struct mt_mem_storage *s = dev->priv;
 	struct mt_mem_inode *ino;
+	struct mt_mem_fd *f;
 	uint8_t *copy;
 	int ret;
 
-	ret = enter(s);
+	ret = enter_fd(s, fd, 0, &f);
 	if (ret)
 		return ret;
-	if (!fd_get(s, fd))
-		return -EBADF;
-	ino = s->fds[fd].ino;
+	ino = f->ino;
 	copy = dup_bytes(ino->data, ino->len);
 	if (!copy)
 		return -ENOMEM;
