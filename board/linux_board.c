@@ -80,11 +80,13 @@ int mt_board_init(struct mt_board *b)
 		.watchdog_note = "recording watchdog (no watchdog device configured)",
 	};
 #ifdef CONFIG_MT_DRIVER_LINUX_WATCHDOG
-	if (CONFIG_MT_WATCHDOG_DEVICE[0] && access(CONFIG_MT_WATCHDOG_DEVICE, F_OK) == 0) {
+	if (CONFIG_MT_WATCHDOG_DEVICE[0] == '\0') {
+		/* none configured (host): the recording watchdog, as set above */
+	} else if (access(CONFIG_MT_WATCHDOG_DEVICE, F_OK) == 0) {
 		mt_linux_watchdog_init(&hw_watchdog, CONFIG_MT_WATCHDOG_DEVICE);
 		b->watchdog = &hw_watchdog.dev;
 		b->watchdog_note = "hardware, " CONFIG_MT_WATCHDOG_DEVICE;
-	} else if (CONFIG_MT_WATCHDOG_DEVICE[0]) {
+	} else {
 		b->watchdog_note = "recording watchdog (" CONFIG_MT_WATCHDOG_DEVICE " not present)";
 	}
 #endif
